@@ -1,0 +1,23 @@
+"""Shared by the unit tier (tests/) and the acceptance suite (acceptance/).
+
+Every acceptance test names the TP requirement(s) it proves:
+
+    @pytest.mark.req("RUNC-3")
+    def test_docker_uses_runc(host): ...
+
+The IDs are those of lab/requirements.yml; they reach the JUnit XML as a
+``requirement`` property of each test case.
+"""
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "req(*ids): the TP requirement(s) the test proves (lab/requirements.yml)"
+    )
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for marker in item.iter_markers("req"):
+            for requirement in marker.args:
+                item.user_properties.append(("requirement", requirement))

@@ -1,0 +1,275 @@
+"""lab/requirements.yml matches the TP's catalogue, and the acceptance suite keeps to it."""
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from lab.catalogue import (
+    REPO,
+    SECTIONS,
+    CatalogueError,
+    Requirement,
+    acceptance_requirement_ids,
+    acceptance_tests,
+    load_catalogue,
+)
+
+TP_CATALOGUE = REPO.parent / "shared" / "tp" / "requirements.md"
+ACCEPTANCE = REPO / "acceptance"
+COVERED = {"RUNC-1", "RUNC-2", "RUNC-3", "DCFG-1"}
+
+
+def tp_requirements() -> dict[str, str]:
+    """ID -> its text, from shared/tp/requirements.md ("- ID text", continued on indented lines)."""
+    found: dict[str, str] = {}
+    current = None
+    for line in TP_CATALOGUE.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^- ([A-Z]+-[0-9]+) (.*)$", line)
+        if match:
+            current = match.group(1)
+            found[current] = match.group(2)
+        elif current and line.startswith("  "):
+            found[current] += " " + line.strip()
+        else:
+            current = None
+    return found
+
+
+# -- the catalogue itself -------------------------------------------------------
+
+def test_catalogue_loads_with_every_field():
+    catalogue = load_catalogue()
+    assert catalogue
+    for rid, requirement in catalogue.items():
+        assert isinstance(requirement, Requirement)
+        assert requirement.id == rid
+        assert requirement.section in SECTIONS
+        assert requirement.title and "\n" not in requirement.title
+        assert requirement.hint_en.strip() and requirement.hint_fr.strip()
+
+
+def test_only_the_covered_requirements_are_not_pending():
+    catalogue = load_catalogue()
+    assert {rid for rid, r in catalogue.items() if not r.pending} == COVERED
+
+
+def test_sections_follow_the_tp_order():
+    sections = [r.section for r in load_catalogue().values()]
+    assert list(dict.fromkeys(sections)) == list(SECTIONS)
+
+
+@pytest.mark.skipif(not TP_CATALOGUE.is_file(),
+                    reason=f"{TP_CATALOGUE} is absent (shared/ is not beside this clone): "
+                           "cannot cross-check the IDs with the TP's catalogue")
+def test_catalogue_has_exactly_the_tps_ids_in_order():
+    assert list(load_catalogue()) == list(tp_requirements())
+
+
+@pytest.mark.skipif(not TP_CATALOGUE.is_file(),
+                    reason=f"{TP_CATALOGUE} is absent (shared/ is not beside this clone): "
+                           "cannot cross-check the (from outside) marks")
+def test_outside_matches_the_tps_from_outside_marks():
+    tp = tp_requirements()
+    wrong = [rid for rid, r in load_catalogue().items()
+             if r.outside != ("(from outside)" in tp.get(rid, ""))]
+    assert not wrong, f"`outside` disagrees with requirements.md for {wrong}"
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def entry(rid: str, section: str) -> str:
+    return (f"  - id: {rid}\n    section: {section}\n    title: t\n    outside: false\n"
+            "    hint_en: e\n    hint_fr: f\n")
+
+
+def test_duplicate_ids_are_refused(tmp_path):
+    path = write(tmp_path, "requirements.yml",
+                 "requirements:\n" + entry("RUNC-1", "runc") + entry("RUNC-1", "runc"))
+    with pytest.raises(CatalogueError, match="RUNC-1: the ID appears more than once"):
+        load_catalogue(path)
+
+
+def test_missing_fields_and_bad_values_are_all_reported(tmp_path):
+    path = write(tmp_path, "requirements.yml", """\
+        requirements:
+          - id: RUNC-1
+            section: runc
+            title: t
+            outside: false
+            hint_en: e
+          - id: RKT-1
+            section: runc
+            title: t
+            outside: "no"
+            hint_en: e
+            hint_fr: f
+            pendign: true
+    """)
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(path)
+    message = str(caught.value)
+    assert "RUNC-1: missing hint_fr" in message
+    assert "RKT-1: outside must be true or false" in message
+    assert "RKT-1: unknown field 'pendign'" in message
+    assert "RKT-1: an ID of section runc looks like RUNC-1" in message
+
+
+def test_order_is_the_files(tmp_path):
+    entries = [entry("RKT-2", "rkt"), entry("RUNC-1", "runc"), entry("RKT-1", "rkt")]
+    catalogue = load_catalogue(write(tmp_path, "requirements.yml",
+                                     "requirements:\n" + "".join(entries)))
+    assert list(catalogue) == ["RKT-2", "RUNC-1", "RKT-1"]
+    assert catalogue["RKT-1"].pending is False
+
+
+# -- acceptance_requirement_ids on small synthetic suites -----------------------
+
+def test_decorators_classes_and_module_marks(tmp_path):
+    folder = tmp_path / "acceptance"
+    folder.mkdir()
+    write(folder, "test_runc.py", """\
+        import pytest
+        from pytest import mark
+
+        @pytest.mark.req("RUNC-1")
+        def test_on_path(host):
+            pass
+
+        @pytest.mark.slow
+        @pytest.mark.req("RUNC-2", "RUNC-3")
+        def test_docker(host):
+            pass
+
+        @mark.req("RUNC-4")
+        async def test_async(host):
+            pass
+
+        def helper():
+            pass
+
+        def test_unmarked(host):
+            pass
+
+        @pytest.mark.req("RUNC-5")
+        class TestBundle:
+            @pytest.mark.req("RUNC-4")
+            def test_runs(self, host):
+                pass
+
+            def test_listed(self, host):
+                pass
+
+            def helper(self):
+                pass
+    """)
+    write(folder, "test_daemon.py", """\
+        import pytest
+
+        pytestmark = [pytest.mark.req("DCFG-1"), pytest.mark.skipif(False, reason="x")]
+
+        def test_units(host):
+            pass
+
+        @pytest.mark.req("DCFG-2")
+        def test_socket(host):
+            pass
+    """)
+    write(folder, "test_rkt.py", """\
+        import pytest
+
+        pytestmark = pytest.mark.req("RKT-1")
+
+        def test_version(host):
+            pass
+    """)
+    write(folder, "conftest.py", """\
+        import pytest
+
+        @pytest.mark.req("GUI-1")
+        def test_not_collected():
+            pass
+    """)
+
+    assert acceptance_requirement_ids(folder) == {
+        "DCFG-1": ["acceptance/test_daemon.py::test_units",
+                   "acceptance/test_daemon.py::test_socket"],
+        "DCFG-2": ["acceptance/test_daemon.py::test_socket"],
+        "RKT-1": ["acceptance/test_rkt.py::test_version"],
+        "RUNC-1": ["acceptance/test_runc.py::test_on_path"],
+        "RUNC-2": ["acceptance/test_runc.py::test_docker"],
+        "RUNC-3": ["acceptance/test_runc.py::test_docker"],
+        "RUNC-4": ["acceptance/test_runc.py::test_async",
+                   "acceptance/test_runc.py::TestBundle::test_runs"],
+        "RUNC-5": ["acceptance/test_runc.py::TestBundle::test_runs",
+                   "acceptance/test_runc.py::TestBundle::test_listed"],
+    }
+    assert acceptance_tests(folder)["acceptance/test_runc.py::test_unmarked"] == []
+
+
+def test_a_req_marker_needs_literal_ids(tmp_path):
+    write(tmp_path, "test_x.py", """\
+        import pytest
+        ID = "RUNC-1"
+
+        @pytest.mark.req(ID)
+        def test_y():
+            pass
+    """)
+    with pytest.raises(ValueError, match=r"test_x.py:4: pytest.mark.req takes requirement IDs"):
+        acceptance_requirement_ids(tmp_path)
+
+
+def test_an_empty_folder_has_no_tests(tmp_path):
+    assert acceptance_requirement_ids(tmp_path) == {}
+
+
+# -- the contract between the catalogue and the real acceptance suite -------------
+
+@pytest.fixture(scope="module")
+def suite() -> dict[str, list[str]]:
+    """The real acceptance tests -> their IDs; fails while acceptance/ has no test file."""
+    if not sorted(ACCEPTANCE.glob("test_*.py")):
+        pytest.fail(f"{ACCEPTANCE} holds no test_*.py file: the acceptance suite that proves "
+                    "the requirements is missing (non-pending: "
+                    f"{', '.join(r.id for r in load_catalogue().values() if not r.pending)})",
+                    pytrace=False)
+    return acceptance_tests(ACCEPTANCE)
+
+
+@pytest.mark.usefixtures("suite")
+def test_every_covered_requirement_has_an_acceptance_test():
+    tests = acceptance_requirement_ids(ACCEPTANCE)
+    missing = [r.id for r in load_catalogue().values() if not r.pending and r.id not in tests]
+    assert not missing, (f"no acceptance test carries @pytest.mark.req for {missing}: add one "
+                         "in acceptance/test_<section>.py, or mark them `pending: true` in "
+                         "lab/requirements.yml")
+
+
+@pytest.mark.usefixtures("suite")
+def test_every_pending_requirement_has_no_acceptance_test():
+    tests = acceptance_requirement_ids(ACCEPTANCE)
+    tested = {r.id: tests[r.id] for r in load_catalogue().values()
+              if r.pending and r.id in tests}
+    assert not tested, (f"these requirements have acceptance tests but are still pending: "
+                        f"{tested}; remove `pending: true` from them in lab/requirements.yml")
+
+
+@pytest.mark.usefixtures("suite")
+def test_no_acceptance_test_names_an_unknown_requirement():
+    catalogue = load_catalogue()
+    unknown = {rid: tests for rid, tests in acceptance_requirement_ids(ACCEPTANCE).items()
+               if rid not in catalogue}
+    assert not unknown, (f"acceptance tests name IDs that lab/requirements.yml does not have: "
+                         f"{unknown}")
+
+
+def test_every_acceptance_test_carries_a_requirement(suite):
+    unmarked = [test for test, ids in suite.items() if not ids]
+    assert not unmarked, ("every acceptance test must say which requirement it proves with "
+                          f"@pytest.mark.req(\"ID\"); these do not: {unmarked}")

@@ -1,0 +1,67 @@
+"""What the provisioners would install on each distribution (provision/platform.py).
+
+CentOS Stream 9 and Docker's repositories cannot be reached from CI, so these
+plans are the part of that path we can check without a VM.
+"""
+
+import dataclasses
+
+import pytest
+
+from lab.settings import load
+from provision.platform import PLATFORMS, dnf_install_command
+
+
+@pytest.fixture
+def settings():
+    return load(environ={})
+
+
+def test_centos_installs_pinned_docker_ce_from_dockers_repository(settings):
+    centos = PLATFORMS["centos-stream-9"]
+    assert centos.package_manager == "dnf"
+    assert centos.docker_repo == "https://download.docker.com/linux/centos/docker-ce.repo"
+    assert centos.docker_packages(settings) == [
+        "docker-ce=24.0.9-1.el9",
+        "docker-ce-cli=24.0.9-1.el9",
+        "containerd.io",
+        "docker-buildx-plugin",
+        "docker-compose-plugin=2.27.0-1.el9",
+    ]
+
+
+def test_docker_ce_hosts_take_runc_from_containerd_io(settings):
+    for platform in PLATFORMS.values():
+        assert platform.runc_packages(settings) == ["containerd.io"]
+
+
+def test_debian_online_uses_dockers_apt_repository_with_epoch(settings):
+    debian = PLATFORMS["debian-12"]
+    assert debian.package_manager == "apt"
+    assert "https://download.docker.com/linux/debian bookworm stable" in debian.docker_repo
+    assert debian.docker_repo_key == "https://download.docker.com/linux/debian/gpg"
+    assert debian.docker_packages(settings)[0] == "docker-ce=5:24.0.9-1~debian.12~bookworm"
+
+
+def test_debian_offline_uses_the_distributions_docker_and_runc(settings):
+    offline = dataclasses.replace(settings, engine="distribution")
+    debian = PLATFORMS["debian-12"]
+    assert debian.docker_packages(offline) == ["docker.io", "containerd", "runc"]
+    assert debian.runc_packages(offline) == ["runc"]
+
+
+def test_versions_follow_lab_yml(settings):
+    newer = dataclasses.replace(settings, versions=dataclasses.replace(settings.versions,
+                                                                         docker="23.0.6"))
+    assert PLATFORMS["centos-stream-9"].docker_packages(newer)[0] == "docker-ce=23.0.6-1.el9"
+
+
+def test_dnf_installs_only_what_is_missing_in_dockers_name_version_form():
+    wanted = ["docker-ce=24.0.9-1.el9", "containerd.io"]
+    assert dnf_install_command(wanted, {}) == "dnf install -y docker-ce-24.0.9-1.el9 containerd.io"
+    assert dnf_install_command(wanted, {"docker-ce": {"24.0.9-1.el9"},
+                                        "containerd.io": {"1.6.33-3.1.el9"}}) is None
+    # another version installed: dnf moves to the pinned one
+    assert dnf_install_command(wanted, {"docker-ce": {"26.1.3-1.el9"},
+                                        "containerd.io": {"1.6.33-3.1.el9"}}) == (
+        "dnf install -y docker-ce-24.0.9-1.el9")

@@ -1,0 +1,351 @@
+"""lab/settings.py: the repository's lab.yml loads, and every broken one says what to fix."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lab.settings import NOTHING_STARTED, REPO, Disk, Settings, SettingsError, load
+
+LAB_YML = REPO / "lab.yml"
+
+
+def broken(tmp_path: Path, change) -> Path:
+    """A copy of the repository's lab.yml in tmp_path, changed by `change(data)`."""
+    data = yaml.safe_load(LAB_YML.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "lab.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def problems(path: Path, environ: dict[str, str] | None = None) -> list[str]:
+    with pytest.raises(SettingsError) as caught:
+        load(path, environ={} if environ is None else environ)
+    assert str(caught.value) == "\n".join(caught.value.problems)
+    return caught.value.problems
+
+
+def only_problem(path: Path, environ: dict[str, str] | None = None) -> str:
+    found = problems(path, environ)
+    assert len(found) == 1, "expected one problem, got:\n" + "\n".join(found)
+    return found[0]
+
+
+def test_repository_lab_yml_loads():
+    settings = load(LAB_YML, environ={})
+    assert isinstance(settings, Settings)
+    assert settings.distribution in ("centos-stream-9", "debian-12")
+    assert list(settings.nodes) == ["node1", "node2"]
+    assert set(settings.nodes["node1"].disks) == {"data", "thinpool"}
+    assert set(settings.nodes["node2"].disks) == {"data"}
+    assert int(settings.versions.docker.split(".")[0]) <= 24
+    assert settings.box
+    assert settings.artifacts is None
+
+
+def test_settings_are_frozen():
+    settings = load(LAB_YML, environ={})
+    with pytest.raises(AttributeError):
+        settings.provider = "virtualbox"
+
+
+def test_to_dict_is_json_and_gives_the_vagrantfile_what_it_needs():
+    settings = load(LAB_YML, environ={})
+    data = json.loads(json.dumps(settings.to_dict()))
+    assert data["box"] == settings.box
+    assert data["provider"] == settings.provider
+    assert data["libvirt"]["driver"] == settings.libvirt_driver
+    assert data["network"]["name"] == settings.network.name
+    assert data["network"]["prefix"] == settings.network.prefix
+    node1 = data["nodes"]["node1"]
+    assert node1["ip"] == settings.nodes["node1"].ip
+    assert [d["name"] for d in node1["disks"]] == ["data", "thinpool"]
+    for disk in node1["disks"]:
+        assert set(disk) == {"name", "size", "gib", "bytes"}
+
+
+def test_disk_sizes_in_bytes_and_whole_gib_rounded_up():
+    assert Disk("data", "4G", 4 * 1024**3).gib == 4
+    assert Disk("data", "1536M", 1536 * 1024**2).gib == 2
+
+
+def test_sizes_in_megabytes_are_read(tmp_path):
+    def change(data):
+        data["nodes"]["node2"]["disks"]["data"] = "1536M"
+
+    disk = load(broken(tmp_path, change), environ={}).nodes["node2"].disks["data"]
+    assert (disk.size, disk.bytes, disk.gib) == ("1536M", 1536 * 1024**2, 2)
+
+
+def test_environment_overrides_apply(tmp_path):
+    (tmp_path / "artifacts").mkdir()
+    path = broken(tmp_path, lambda data: None)
+    settings = load(path, environ={
+        "LAB_DISTRIBUTION": "debian-12",
+        "LAB_PROVIDER": "virtualbox",
+        "LAB_ENGINE": "distribution",
+        "LAB_IMAGES": "offline",
+        "LAB_ARTIFACTS": "artifacts",
+        "LAB_LIBVIRT_DRIVER": "qemu",
+    })
+    assert settings.distribution == "debian-12"
+    assert settings.provider == "virtualbox"
+    assert settings.engine == "distribution"
+    assert settings.images == "offline"
+    assert settings.artifacts == (tmp_path / "artifacts").resolve()
+    assert settings.libvirt_driver == "qemu"
+    assert settings.box == "debian/bookworm64"
+
+
+def test_lab_box_wins_and_empty_variables_count_as_unset():
+    settings = load(LAB_YML, environ={"LAB_BOX": "my/box", "LAB_PROVIDER": ""})
+    assert settings.box == "my/box"
+    assert settings.provider == load(LAB_YML, environ={}).provider
+
+
+def test_other_variables_are_ignored():
+    assert load(LAB_YML, environ={"LAB_NODE1_IP": "10.0.0.1"}) == load(LAB_YML, environ={})
+
+
+def test_unknown_key_suggests_the_close_one(tmp_path):
+    def change(data):
+        data["nodes"]["node1"]["cpu"] = data["nodes"]["node1"].pop("cpus")
+
+    problem = only_problem(broken(tmp_path, change))
+    assert "nodes.node1.cpu: unknown key; did you mean 'cpus'?" in problem
+
+
+def test_unknown_top_level_key(tmp_path):
+    problem = only_problem(broken(tmp_path, lambda data: data.update(provder="libvirt")))
+    assert "provder: unknown key; did you mean 'provider'?" in problem
+
+
+def test_wrong_type(tmp_path):
+    def change(data):
+        data["nodes"]["node1"]["cpus"] = "two"
+
+    problem = only_problem(broken(tmp_path, change))
+    assert "nodes.node1.cpus: 'two' is not a whole number of CPUs" in problem
+
+
+def test_a_bool_is_not_a_count(tmp_path):
+    def change(data):
+        data["nodes"]["node2"]["cpus"] = True
+
+    assert "nodes.node2.cpus: True" in only_problem(broken(tmp_path, change))
+
+
+def test_bad_ip(tmp_path):
+    def change(data):
+        data["nodes"]["node1"]["ip"] = "192.168.56.300"
+
+    problem = only_problem(broken(tmp_path, change))
+    assert problem.endswith(
+        "lab.yml: nodes.node1.ip: '192.168.56.300' is not an IPv4 address; "
+        "use e.g. 192.168.56.11"
+    )
+
+
+def test_ip_outside_the_network(tmp_path):
+    def change(data):
+        data["nodes"]["node2"]["ip"] = "192.168.57.12"
+
+    problem = only_problem(broken(tmp_path, change))
+    assert "nodes.node2.ip: '192.168.57.12' is not in node1's network 192.168.56.0/24" in problem
+    assert "e.g. 192.168.56.12" in problem
+
+
+def test_duplicate_ips(tmp_path):
+    def change(data):
+        data["nodes"]["node2"]["ip"] = data["nodes"]["node1"]["ip"]
+
+    problem = only_problem(broken(tmp_path, change))
+    assert "nodes.node2.ip: '192.168.56.11' is also node1's address" in problem
+
+
+@pytest.mark.parametrize("ip, words", [
+    ("192.168.56.1", "the .1 of 192.168.56.0/24"),
+    ("192.168.56.0", "the address of the network"),
+    ("192.168.56.255", "the broadcast address"),
+])
+def test_reserved_addresses(tmp_path, ip, words):
+    def change(data):
+        data["nodes"]["node1"]["ip"] = ip
+
+    assert words in only_problem(broken(tmp_path, change))
+
+
+def test_bad_size(tmp_path):
+    def change(data):
+        data["nodes"]["node1"]["disks"]["data"] = "4GB"
+
+    problem = only_problem(broken(tmp_path, change))
+    assert "nodes.node1.disks.data: '4GB' is not a size" in problem
+    assert "4G or 512M" in problem
+
+
+def test_thinpool_too_small(tmp_path):
+    def change(data):
+        data["nodes"]["node1"]["disks"]["thinpool"] = "1536M"
+
+    problem = only_problem(broken(tmp_path, change))
+    assert "nodes.node1.disks.thinpool: '1536M' is too small" in problem
+    assert "2G" in problem
+
+
+def test_missing_thinpool(tmp_path):
+    def change(data):
+        del data["nodes"]["node1"]["disks"]["thinpool"]
+
+    assert "nodes.node1.disks.thinpool: missing" in only_problem(broken(tmp_path, change))
+
+
+def test_unsupported_distribution(tmp_path):
+    problem = only_problem(broken(tmp_path, lambda data: data.update(distribution="centos-7")))
+    assert "distribution: 'centos-7' is not one of centos-stream-9, debian-12" in problem
+
+
+def test_unsupported_provider_from_the_environment():
+    problem = only_problem(LAB_YML, environ={"LAB_PROVIDER": "vbox"})
+    assert problem.startswith("LAB_PROVIDER='vbox' (environment): provider is not one of")
+    assert "libvirt, virtualbox" in problem
+
+
+def test_engine_distribution_is_refused_on_centos(tmp_path):
+    def change(data):
+        data.update(distribution="centos-stream-9", engine="distribution")
+
+    problem = only_problem(broken(tmp_path, change))
+    assert "engine: 'distribution' is only available on debian-12" in problem
+    assert "use docker-ce" in problem
+
+
+def test_docker_25_is_refused(tmp_path):
+    def change(data):
+        data["versions"]["docker"] = "25.0.0"
+
+    problem = only_problem(broken(tmp_path, change))
+    assert "versions.docker: '25.0.0'" in problem
+    assert "removed the devicemapper" in problem
+
+
+def test_float_version_must_be_quoted(tmp_path):
+    def change(data):
+        data["versions"]["docker"] = 24.0
+
+    problem = only_problem(broken(tmp_path, change))
+    assert "versions.docker: 24.0 is a number, not a string" in problem
+    assert "quote it" in problem
+
+
+def test_missing_node2(tmp_path):
+    def change(data):
+        del data["nodes"]["node2"]
+
+    assert "nodes.node2: missing" in only_problem(broken(tmp_path, change))
+
+
+def test_a_third_node_is_unknown(tmp_path):
+    def change(data):
+        data["nodes"]["node3"] = dict(data["nodes"]["node2"], ip="192.168.56.13")
+
+    assert "nodes.node3: unknown key" in only_problem(broken(tmp_path, change))
+
+
+def test_missing_box_for_the_chosen_provider(tmp_path):
+    def change(data):
+        del data["boxes"]["centos-stream-9"]["virtualbox"]
+
+    path = broken(tmp_path, change)
+    problem = only_problem(path, environ={"LAB_PROVIDER": "virtualbox"})
+    assert "boxes.centos-stream-9.virtualbox: missing" in problem
+    assert "LAB_BOX" in problem
+    assert load(path, environ={"LAB_PROVIDER": "virtualbox", "LAB_BOX": "x/y"}).box == "x/y"
+
+
+def test_artifacts_folder_missing(tmp_path):
+    problem = only_problem(broken(tmp_path, lambda data: data.update(artifacts="missing")))
+    assert "artifacts: 'missing' is not an existing folder" in problem
+    assert str(tmp_path / "missing") in problem
+
+
+def test_artifacts_folder_missing_from_the_environment():
+    problem = only_problem(LAB_YML, environ={"LAB_ARTIFACTS": "/no/such/folder"})
+    assert problem.startswith("LAB_ARTIFACTS='/no/such/folder' (environment): artifacts")
+
+
+def test_not_yaml_at_all(tmp_path):
+    path = tmp_path / "lab.yml"
+    path.write_text("nodes: [node1\n  cpus: : 2\n", encoding="utf-8")
+    problem = only_problem(path)
+    assert "is not valid YAML at line" in problem
+
+
+def test_a_key_given_twice(tmp_path):
+    path = tmp_path / "lab.yml"
+    path.write_text(LAB_YML.read_text(encoding="utf-8") + "provider: virtualbox\n",
+                    encoding="utf-8")
+    problem = only_problem(path)
+    assert "is not valid YAML at line" in problem
+    assert "the key 'provider' appears twice" in problem
+
+
+def test_not_a_mapping(tmp_path):
+    path = tmp_path / "lab.yml"
+    path.write_text("- node1\n- node2\n", encoding="utf-8")
+    assert "is not a mapping of settings" in only_problem(path)
+
+
+def test_missing_file(tmp_path):
+    assert "not found" in only_problem(tmp_path / "lab.yml")
+
+
+def test_every_problem_is_listed_at_once(tmp_path):
+    def change(data):
+        data["provider"] = "vmware"
+        data["network"]["prefix"] = 31
+        data["nodes"]["node2"]["memory"] = 512
+
+    found = problems(broken(tmp_path, change))
+    assert len(found) == 3
+    assert [p.split(": ")[1] for p in found] == ["provider", "network.prefix",
+                                                 "nodes.node2.memory"]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("LAB_")}
+    return subprocess.run([sys.executable, "-m", "lab.settings", *args], check=False, cwd=REPO,
+                          env=environ, capture_output=True, text=True, timeout=60)
+
+
+def test_cli_prints_json_for_a_good_file():
+    result = run_cli("--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == load(LAB_YML, environ={}).to_dict()
+
+
+def test_cli_prints_a_summary_for_people():
+    result = run_cli()
+    assert result.returncode == 0, result.stderr
+    settings = load(LAB_YML, environ={})
+    assert settings.box in result.stdout
+    assert settings.nodes["node2"].ip in result.stdout
+
+
+def test_cli_exits_2_on_a_bad_file(tmp_path):
+    def change(data):
+        data["nodes"]["node1"]["ip"] = "192.168.56.300"
+
+    result = run_cli("--file", str(broken(tmp_path, change)), "--json")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert "nodes.node1.ip: '192.168.56.300' is not an IPv4 address" in lines[0]
+    assert lines[-1] == NOTHING_STARTED
+    assert "Nothing was started" in NOTHING_STARTED
+    assert "Traceback" not in result.stderr
