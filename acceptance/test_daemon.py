@@ -1,6 +1,13 @@
 """TP section "Docker basics — 1. Basic configuration" (DCFG-*)."""
 
+import json
+import socket
+
+import docker
 import pytest
+
+from lab.pki import make_foreign_client
+from lab.settings import DOCKER_DEFAULT_OOM_SCORE_ADJUST, PKI_DIR
 
 
 def unit_state(host, unit: str) -> dict[str, str]:
@@ -25,3 +32,192 @@ def test_docker_unit_exists_and_is_active(host, unit):
         f"{unit} is {state['ActiveState']}, not active: `systemctl enable --now {unit}`; "
         f"`systemctl status {unit}` shows why it stopped."
     )
+
+
+def docker_info(host, field: str) -> str:
+    """One field of the main daemon's ``docker info``."""
+    return host.check_output(f"docker info --format '{{{{.{field}}}}}'")
+
+
+def daemon_json(host) -> dict:
+    """/etc/docker/daemon.json, or {} when there is none."""
+    config = host.file("/etc/docker/daemon.json")
+    return json.loads(config.content_string) if config.exists else {}
+
+
+@pytest.mark.req("DCFG-2")
+def test_docker_socket_is_root_docker_660(host):
+    socket = host.file("/var/run/docker.sock")
+    assert socket.is_socket, "/var/run/docker.sock is missing: start docker.socket."
+    found = (socket.user, socket.group, oct(socket.mode))
+    assert found == ("root", "docker", "0o660"), (
+        f"/var/run/docker.sock is {found}, not root:docker 0660: docker.socket sets it "
+        "(SocketUser/SocketGroup/SocketMode); don't override them."
+    )
+
+
+@pytest.mark.req("DCFG-2")
+def test_docker_group_member_uses_docker_without_sudo(host, settings):
+    for user in settings.daemon.users:
+        run = host.run(f"runuser -u {user} -- docker ps -q")
+        assert run.rc == 0, (
+            f"{user} cannot use docker without sudo ({run.stderr.strip()}): "
+            f"`usermod -aG docker {user}` and log in again."
+        )
+
+
+@pytest.mark.req("DCFG-2")
+def test_user_outside_docker_group_is_refused(host):
+    run = host.run("runuser -u nobody -- docker ps -q")
+    assert run.rc != 0 and "permission denied" in run.stderr.lower(), (
+        "A user outside group docker can use the daemon: /var/run/docker.sock must be "
+        f"root:docker 0660 (got rc={run.rc}, {run.stderr.strip()!r})."
+    )
+
+
+@pytest.mark.req("DCFG-3")
+def test_docker_root_dir_is_data(host, settings):
+    root = docker_info(host, "DockerRootDir")
+    wanted = settings.daemon.data_root
+    # With userns-remap (SEC-2) Docker works in a subfolder, /data/UID.GID.
+    assert root == wanted or root.startswith(wanted + "/"), (
+        f"Docker Root Dir is {root}, not {wanted}: set \"data-root\": \"{wanted}\" in "
+        "/etc/docker/daemon.json and restart docker."
+    )
+
+
+@pytest.mark.req("DCFG-3")
+def test_data_is_its_own_lvm_volume(host, settings):
+    mount = settings.daemon.data_root
+    source = host.run(f"findmnt -n -o SOURCE --mountpoint {mount}").stdout.strip()
+    assert source, (
+        f"Nothing is mounted on {mount}: make an LVM logical volume (pvcreate, vgcreate, "
+        f"lvcreate, mkfs), mount it on {mount} and add it to /etc/fstab."
+    )
+    kind = host.check_output(f"lsblk -no TYPE {source}")
+    assert kind == "lvm", f"{mount} is mounted from {source}, a {kind}, not an LVM volume."
+    fstab = host.file("/etc/fstab").content_string
+    assert any(line.split()[1:2] == [mount] for line in fstab.splitlines()
+               if line.strip() and not line.startswith("#")), (
+        f"{mount} is not in /etc/fstab: it would not come back after a reboot."
+    )
+
+
+@pytest.mark.req("DCFG-4")
+def test_daemon_oom_score_is_lowered(host, settings):
+    configured = daemon_json(host).get("oom-score-adjust", settings.daemon.oom_score_adjust)
+    pid = host.check_output("systemctl show --property=MainPID --value docker.service")
+    score = int(host.file(f"/proc/{pid}/oom_score_adj").content_string)
+    assert score == configured, (
+        f"dockerd (pid {pid}) has oom_score_adj {score}, not the configured {configured}: "
+        "set \"oom-score-adjust\" in /etc/docker/daemon.json and restart docker."
+    )
+    assert score < DOCKER_DEFAULT_OOM_SCORE_ADJUST, (
+        f"oom_score_adj {score} is not below Docker's default "
+        f"({DOCKER_DEFAULT_OOM_SCORE_ADJUST}): the kernel would not spare the daemon first."
+    )
+
+
+@pytest.mark.req("DCFG-5")
+def test_daemon_json_is_valid_and_not_contradicted_by_execstart(host):
+    config = host.file("/etc/docker/daemon.json")
+    assert config.exists, "/etc/docker/daemon.json is missing: configure dockerd there."
+    try:
+        keys = json.loads(config.content_string)
+    except json.JSONDecodeError as error:
+        pytest.fail(f"/etc/docker/daemon.json is not valid JSON ({error}); dockerd won't start.")
+    execstart = host.check_output("systemctl show --property=ExecStart --value docker.service")
+    both = [key for key in keys if f"--{key}" in execstart]
+    assert not both, (
+        f"{both} are set in daemon.json and as flags in docker.service's ExecStart: dockerd "
+        "refuses to start; keep them in daemon.json only (systemctl edit docker.service)."
+    )
+
+
+def tcp_client(address, port, pki, client=None):
+    """A docker SDK client of the TCP daemon, with ``client`` = (cert, key) or none."""
+    tls = docker.tls.TLSConfig(client_cert=client, ca_cert=str(pki.ca), verify=True)
+    # API 1.41 (Engine 20.10) is served by every engine the lab pins; a fixed version
+    # avoids a request before trust_env is off.
+    sdk = docker.DockerClient(base_url=f"tcp://{address}:{port}", tls=tls, version="1.41",
+                              timeout=30)
+    # requests would otherwise verify against $REQUESTS_CA_BUNDLE instead of the lab's CA.
+    sdk.api.trust_env = False
+    return sdk
+
+
+def assert_listening(address, port):
+    """Fails with a clear message when nothing accepts TCP connections on address:port."""
+    try:
+        socket.create_connection((address, port), timeout=10).close()
+    except OSError as error:
+        pytest.fail(f"Nothing accepts connections on {address}:{port} ({error}): is "
+                    "docker-tcp.service running and listening on tcp://0.0.0.0:2376?")
+
+
+@pytest.mark.req("DCFG-6")
+def test_tcp_daemon_is_enabled_and_active(host):
+    state = unit_state(host, "docker-tcp.service")
+    assert state["LoadState"] == "loaded", (
+        "docker-tcp.service does not exist: write /etc/systemd/system/docker-tcp.service.")
+    assert state["UnitFileState"] == "enabled", (
+        "docker-tcp.service is not enabled: `systemctl enable docker-tcp`.")
+    assert state["ActiveState"] == "active", (
+        "docker-tcp.service is not active: `journalctl -u docker-tcp` says why.")
+
+
+@pytest.mark.req("DCFG-6")
+def test_tcp_daemon_answers_the_lab_client_from_outside(host, address, settings, lab_pki):
+    assert_listening(address, settings.daemon.tcp_port)
+    client = tcp_client(address, settings.daemon.tcp_port, lab_pki,
+                        (str(lab_pki.client_cert), str(lab_pki.client_key)))
+    info = client.info()
+    main_root = docker_info(host, "DockerRootDir")
+    # (Not the engine ID: both daemons derive it from the same /etc/docker/key.json.)
+    assert info["DockerRootDir"] != main_root, (
+        f"The daemon on {address}:{settings.daemon.tcp_port} is the main one (same data root "
+        f"{main_root}): docker-tcp.service must run its own dockerd with its own data root, "
+        "exec root, pidfile and bridge (--config-file)."
+    )
+
+
+@pytest.mark.req("DCFG-6")
+def test_tcp_daemon_refuses_a_client_without_certificate(address, settings, lab_pki):
+    assert_listening(address, settings.daemon.tcp_port)
+    client = tcp_client(address, settings.daemon.tcp_port, lab_pki)
+    with pytest.raises(Exception) as refused:
+        client.ping()
+    assert "certificate" in str(refused.value).lower() or "ssl" in str(refused.value).lower(), (
+        f"A client without certificate was not refused by TLS: {refused.value}. "
+        "Run dockerd with --tlsverify, --tlscacert, --tlscert and --tlskey."
+    )
+
+
+@pytest.mark.req("DCFG-6")
+def test_tcp_daemon_refuses_a_certificate_from_another_ca(address, settings, lab_pki):
+    assert_listening(address, settings.daemon.tcp_port)
+    foreign = make_foreign_client(PKI_DIR)
+    client = tcp_client(address, settings.daemon.tcp_port, lab_pki,
+                        tuple(str(path) for path in foreign))
+    with pytest.raises(Exception) as refused:
+        client.ping()
+    assert "certificate" in str(refused.value).lower() or "ssl" in str(refused.value).lower(), (
+        f"A client certificate from another CA was not refused: {refused.value}. "
+        "--tlsverify with --tlscacert set to your own CA only."
+    )
+
+
+@pytest.mark.req("DCFG-6")
+def test_tcp_daemon_answers_the_other_node(host, node, settings):
+    others = [other for other in settings.nodes.values() if node and other.name != node.name]
+    if not others:
+        pytest.skip("needs the lab's second node to reach this one over TCP")
+    user, port = settings.daemon.users[0], settings.daemon.tcp_port
+    for other in others:
+        run = host.run(f"runuser -u {user} -- docker --tlsverify -H tcp://{other.name}:{port} "
+                       "info --format '{{.Name}}'")
+        assert run.rc == 0, (
+            f"From {node.name}, `docker --tlsverify -H tcp://{other.name}:{port} info` failed: "
+            f"{run.stderr.strip()}. Install the lab's client certificate in ~{user}/.docker "
+            f"(ca.pem, cert.pem, key.pem) and check that {other.name} resolves."
+        )

@@ -37,6 +37,8 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = REPO / "lab.yml"
 # What `vagrant up` leaves for pyinfra and the acceptance suite (SSH details).
 STATE_DIR = REPO / ".vagrant" / "lab"
+# The lab's CA and certificates for Docker's TCP sockets (lab/pki.py).
+PKI_DIR = STATE_DIR / "pki"
 
 
 def ssh_config_file(node: str) -> Path:
@@ -62,8 +64,17 @@ ENVIRONMENT = {
 
 TOP_KEYS = (
     "distribution", "provider", "engine", "images", "artifacts",
-    "versions", "boxes", "libvirt", "network", "nodes",
+    "versions", "boxes", "libvirt", "network", "nodes", "daemon", "tp_images", "ports",
 )
+# node1 is the main Docker host (every TP section); node2 the second one (GUI-2).
+MAIN_NODE = "node1"
+PORT_KEYS = ("nginx",)
+DAEMON_KEYS = ("data_root", "oom_score_adjust", "users", "tcp_port")
+# Docker's own default oom_score_adj for dockerd; DCFG-4 wants the daemon below it.
+DOCKER_DEFAULT_OOM_SCORE_ADJUST = -500
+TP_IMAGE_KEYS = ("alpine", "nginx", "redis", "python")
+IMAGE_REFERENCE = re.compile(r"^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]*$")
 VERSION_KEYS = ("docker", "compose", "rkt", "moby_seccomp")
 NODE_KEYS = ("ip", "cpus", "memory", "disks")
 DISK_NAMES = ("data", "thinpool")
@@ -129,6 +140,16 @@ class Node:
 
 
 @dataclass(frozen=True)
+class Daemon:
+    """The main dockerd's configuration (TP "Docker basics — 1. Basic configuration")."""
+
+    data_root: str
+    oom_score_adjust: int
+    users: tuple[str, ...]  # put in group docker
+    tcp_port: int  # docker-tcp.service, mutual TLS
+
+
+@dataclass(frozen=True)
 class Settings:
     distribution: str
     provider: str
@@ -141,6 +162,9 @@ class Settings:
     libvirt_prefix: str  # of the lab's libvirt domains and volumes
     network: Network
     nodes: dict[str, Node]
+    daemon: Daemon
+    tp_images: dict[str, str]  # TP name (alpine, nginx, redis, python) -> image reference
+    ports: dict[str, int]  # published on node1: nginx (OPS-6)
 
     @property
     def cidr(self) -> str:
@@ -167,6 +191,9 @@ class Settings:
                 "cidr": self.cidr,
             },
             "state_dir": str(STATE_DIR),
+            "daemon": {**vars(self.daemon), "users": list(self.daemon.users)},
+            "tp_images": dict(self.tp_images),
+            "ports": dict(self.ports),
             "nodes": {
                 node.name: {
                     "ip": node.ip,
@@ -337,6 +364,9 @@ class _Loader:
                      "use e.g. tp15- (domains become tp15-node1, tp15-node2)", value=prefix)
         network = self.network(data)
         nodes = self.nodes(data, network)
+        daemon = self.daemon(data)
+        tp_images = self.tp_images(data)
+        ports = self.ports(data, daemon)
 
         if self.problems.lines:
             raise SettingsError(self.problems.lines)
@@ -344,7 +374,8 @@ class _Loader:
             distribution=distribution, provider=provider, engine=engine, images=images,
             artifacts=artifacts, versions=versions, box=box, libvirt_driver=driver,
             libvirt_prefix=prefix,
-            network=network, nodes=nodes,
+            network=network, nodes=nodes, daemon=daemon, tp_images=tp_images,
+            ports=ports,
         )
 
     def read(self) -> Any:
@@ -392,6 +423,81 @@ class _Loader:
                      value=value, env=var)
             return None
         return folder
+
+    def daemon(self, data: dict) -> Daemon | None:
+        raw = self.required(data, "", "daemon", "add `daemon:` with data_root, oom_score_adjust, "
+                            "users and tcp_port, like the lab.yml in the repository")
+        if raw is _UNSET:
+            return None
+        raw = self.mapping("daemon", raw, DAEMON_KEYS, "daemon settings")
+        values = {name: self.required(raw, "daemon", name, "add it, like the lab.yml in the "
+                                      "repository") for name in DAEMON_KEYS}
+        ok = _UNSET not in values.values()
+        root = values["data_root"]
+        if root is not _UNSET and not (isinstance(root, str) and root.startswith("/")
+                                       and root != "/"):
+            self.add("daemon.data_root", "is not an absolute path below /", "use /data",
+                     value=root)
+            ok = False
+        oom = values["oom_score_adjust"]
+        if oom is not _UNSET and not (_is_int(oom) and -1000 <= oom
+                                      < DOCKER_DEFAULT_OOM_SCORE_ADJUST):
+            self.add("daemon.oom_score_adjust",
+                     f"must be an integer from -1000 to {DOCKER_DEFAULT_OOM_SCORE_ADJUST - 1}: "
+                     f"below Docker's default ({DOCKER_DEFAULT_OOM_SCORE_ADJUST}) so that the "
+                     "kernel kills containers before the daemon", "use e.g. -800", value=oom)
+            ok = False
+        users = values["users"]
+        if users is not _UNSET and not (isinstance(users, list) and users and all(
+                isinstance(u, str) and USER_NAME.match(u) for u in users)):
+            self.add("daemon.users", "is not a list of user names", "use e.g. [vagrant]",
+                     value=users)
+            ok = False
+        port = values["tcp_port"]
+        if port is not _UNSET and not (_is_int(port) and 1 <= port <= 65535):
+            self.add("daemon.tcp_port", "is not a TCP port", "use 2376 (Docker's TLS port)",
+                     value=port)
+            ok = False
+        if not ok:
+            return None
+        return Daemon(data_root=root, oom_score_adjust=oom, users=tuple(users), tcp_port=port)
+
+    def ports(self, data: dict, daemon: Daemon | None) -> dict[str, int] | None:
+        raw = self.required(data, "", "ports", "add `ports:` with `nginx: 8080`")
+        if raw is _UNSET:
+            return None
+        raw = self.mapping("ports", raw, PORT_KEYS, "published ports")
+        found = {}
+        for name in PORT_KEYS:
+            value = self.required(raw, "ports", name, f"add `{name}: 8080`")
+            if value is _UNSET:
+                continue
+            if not (_is_int(value) and 1 <= value <= 65535):
+                self.add(f"ports.{name}", "is not a TCP port", "use e.g. 8080", value=value)
+            elif daemon and value == daemon.tcp_port:
+                self.add(f"ports.{name}", f"is daemon.tcp_port too ({value})",
+                         "use another port, e.g. 8080", value=value)
+            else:
+                found[name] = value
+        return found if len(found) == len(PORT_KEYS) else None
+
+    def tp_images(self, data: dict) -> dict[str, str] | None:
+        raw = self.required(data, "", "tp_images", "add `tp_images:` with alpine, nginx, redis "
+                            "and python, like the lab.yml in the repository")
+        if raw is _UNSET:
+            return None
+        raw = self.mapping("tp_images", raw, TP_IMAGE_KEYS, "image references")
+        found = {}
+        for name in TP_IMAGE_KEYS:
+            value = self.required(raw, "tp_images", name, f"add `{name}: {name}:latest`")
+            if value is _UNSET:
+                continue
+            if not (isinstance(value, str) and IMAGE_REFERENCE.match(value)):
+                self.add(f"tp_images.{name}", "is not an image reference NAME:TAG",
+                         f"use e.g. {name}:latest", value=value)
+                continue
+            found[name] = value
+        return found if len(found) == len(TP_IMAGE_KEYS) else None
 
     def versions(self, data: dict) -> Versions | None:
         raw = self.required(data, "", "versions",

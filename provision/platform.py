@@ -7,7 +7,7 @@ names and repositories; they never test the distribution themselves.
 
     >>> platform = PLATFORMS["debian-12"]
     >>> platform.docker_packages(settings)       # engine: distribution
-    ['docker.io', 'containerd', 'runc']
+    ['docker.io', 'containerd', 'runc', 'apparmor']
     >>> platform.docker_packages(settings)       # engine: docker-ce
     ['docker-ce=5:24.0.9-1~debian.12~bookworm', 'docker-ce-cli=5:24.0.9-1~debian.12~bookworm', ...]
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pyinfra import host
 from pyinfra.api.exceptions import DeployError
 from pyinfra.facts.rpm import RpmPackages
-from pyinfra.facts.server import LinuxDistribution
+from pyinfra.facts.server import Command, LinuxDistribution
 from pyinfra.operations import apt, dnf, files, server
 
 from lab.settings import Settings
@@ -37,11 +37,15 @@ class Platform:
     # Docker's repository, as its installation page for the distribution gives it.
     docker_repo: str
     docker_repo_key: str | None = None
+    # What Docker needs beside its packages that apt's --no-install-recommends leaves
+    # out: Debian's kernel enables AppArmor, and dockerd refuses to start containers
+    # without apparmor_parser to load its docker-default profile.
+    docker_companions: tuple[str, ...] = ()
 
     def docker_packages(self, settings: Settings) -> list[str]:
         """Docker Engine's packages, pinned, as the TP's "install classique de docker-ce"."""
         if settings.engine == "distribution":
-            return ["docker.io", "containerd", "runc"]
+            return ["docker.io", "containerd", "runc", *self.docker_companions]
         engine = self.docker_version_format.format(settings.versions.docker)
         compose = self.compose_version_format.format(settings.versions.compose)
         return [
@@ -50,6 +54,7 @@ class Platform:
             "containerd.io",
             "docker-buildx-plugin",
             f"docker-compose-plugin={compose}",
+            *self.docker_companions,
         ]
 
     def runc_packages(self, settings: Settings) -> list[str]:
@@ -80,6 +85,7 @@ PLATFORMS = {
             "https://download.docker.com/linux/debian bookworm stable"
         ),
         docker_repo_key="https://download.docker.com/linux/debian/gpg",
+        docker_companions=("apparmor",),
     ),
 }
 
@@ -143,3 +149,18 @@ def add_docker_repository(platform: Platform) -> None:
         apt.update(name="Read Docker's repository", _if=repo.did_change)
     else:
         dnf.repo(name="Add Docker's dnf repository (docker-ce.repo)", src=platform.docker_repo)
+
+
+def open_port(platform: Platform, port: int) -> None:
+    """Let the host machine reach ``port``: CentOS runs firewalld
+    (``firewall-cmd --permanent --add-port=2376/tcp``); Debian has no firewall."""
+    if platform.package_manager == "apt":
+        return
+    opened = host.get_fact(
+        Command, "systemctl is-active -q firewalld && firewall-cmd --list-ports || echo inactive")
+    if opened == "inactive" or f"{port}/tcp" in opened.split():
+        host.noop(f"port {port}/tcp is open")
+        return
+    server.shell(name=f"Open port {port}/tcp in firewalld",
+                 commands=[f"firewall-cmd --permanent --add-port={port}/tcp",
+                           "firewall-cmd --reload"])

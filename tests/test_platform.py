@@ -41,12 +41,13 @@ def test_debian_online_uses_dockers_apt_repository_with_epoch(settings):
     assert "https://download.docker.com/linux/debian bookworm stable" in debian.docker_repo
     assert debian.docker_repo_key == "https://download.docker.com/linux/debian/gpg"
     assert debian.docker_packages(settings)[0] == "docker-ce=5:24.0.9-1~debian.12~bookworm"
+    assert debian.docker_packages(settings)[-1] == "apparmor"
 
 
 def test_debian_offline_uses_the_distributions_docker_and_runc(settings):
     offline = dataclasses.replace(settings, engine="distribution")
     debian = PLATFORMS["debian-12"]
-    assert debian.docker_packages(offline) == ["docker.io", "containerd", "runc"]
+    assert debian.docker_packages(offline) == ["docker.io", "containerd", "runc", "apparmor"]
     assert debian.runc_packages(offline) == ["runc"]
 
 

@@ -349,3 +349,30 @@ def test_cli_exits_2_on_a_bad_file(tmp_path):
     assert lines[-1] == NOTHING_STARTED
     assert "Nothing was started" in NOTHING_STARTED
     assert "Traceback" not in result.stderr
+
+
+def test_oom_score_not_below_dockers_default(tmp_path):
+    path = broken(tmp_path, lambda d: d["daemon"].update(oom_score_adjust=-500))
+    problem = only_problem(path)
+    assert "lab.yml: daemon.oom_score_adjust:" in problem and "-500" in problem
+
+
+def test_relative_data_root(tmp_path):
+    path = broken(tmp_path, lambda d: d["daemon"].update(data_root="data"))
+    assert "daemon.data_root: 'data' is not an absolute" in only_problem(path)
+
+
+def test_published_port_taken_by_the_tcp_daemon(tmp_path):
+    path = broken(tmp_path, lambda d: d["ports"].update(nginx=2376))
+    assert "lab.yml: ports.nginx: 2376 is daemon.tcp_port" in only_problem(path)
+
+
+def test_image_reference_without_tag(tmp_path):
+    path = broken(tmp_path, lambda d: d["tp_images"].update(redis="redis"))
+    problem = only_problem(path)
+    assert "lab.yml: tp_images.redis:" in problem and "NAME:TAG" in problem
+
+
+def test_libvirt_prefix_must_be_a_simple_name(tmp_path):
+    path = broken(tmp_path, lambda d: d["libvirt"].update(prefix="TP 15"))
+    assert "lab.yml: libvirt.prefix: 'TP 15'" in only_problem(path)

@@ -1,0 +1,42 @@
+"""What the provisioners would write and run, checked without a VM."""
+
+import json
+
+from lab.settings import load
+from provision.daemon import daemon_json, find_disk_command, tcp_daemon_json
+from provision.images import import_command
+
+
+def test_daemon_json_holds_data_root_and_oom_score():
+    settings = load(environ={})
+    assert daemon_json(settings) == {"data-root": "/data", "oom-score-adjust": -800}
+
+
+def test_tcp_daemon_shares_nothing_with_the_main_one():
+    settings = load(environ={})
+    tcp, main = tcp_daemon_json(settings), daemon_json(settings)
+    assert tcp["hosts"][0] == "tcp://0.0.0.0:2376" and tcp["tlsverify"] is True
+    assert tcp["data-root"] != main["data-root"]
+    for key in ("exec-root", "pidfile", "containerd-namespace", "containerd-plugins-namespace"):
+        assert key in tcp
+    # its own bridge: with "bridge": "none" dockerd deletes docker0, the main daemon's
+    assert tcp["bridge"] == "docker-tcp0" and tcp["iptables"] is False
+    json.dumps(tcp)
+
+
+def test_data_disk_is_found_by_serial_then_by_size():
+    disk = load(environ={}).nodes["node1"].disks["data"]
+    command = find_disk_command(disk)
+    assert command.startswith("readlink -f /dev/disk/by-id/virtio-data")
+    assert f"$2 == {disk.bytes}" in command
+
+
+def test_import_command_sets_the_image_config_and_the_rootfs_label():
+    command = import_command("nginx:latest", "/var/cache/x/nginx.tar",
+                             ['CMD ["nginx", "-g", "daemon off;"]', "EXPOSE 80"], "ab12")
+    assert command == (
+        "docker import --change 'CMD [\"nginx\", \"-g\", \"daemon off;\"]' --change 'EXPOSE 80' "
+        "--change 'LABEL org.tp15.rootfs-sha256=ab12' /var/cache/x/nginx.tar nginx:latest "
+        "&& rm -f /var/cache/x/nginx.tar "
+        "&& docker image prune -f --filter label=org.tp15.rootfs-sha256"
+    )
