@@ -41,6 +41,11 @@ STATE_DIR = REPO / ".vagrant" / "lab"
 PKI_DIR = STATE_DIR / "pki"
 
 
+def seccomp_profile(tag: str) -> Path:
+    """Moby's seccomp profile of release ``tag``, shipped in the repository (SEC-3)."""
+    return REPO / "provision" / "seccomp" / f"{tag}.json"
+
+
 def ssh_config_file(node: str) -> Path:
     """The OpenSSH client config the Vagrantfile writes for ``node`` once it is up."""
     return STATE_DIR / f"ssh-config.{node}"
@@ -65,7 +70,9 @@ ENVIRONMENT = {
 TOP_KEYS = (
     "distribution", "provider", "engine", "images", "artifacts",
     "versions", "boxes", "libvirt", "network", "nodes", "daemon", "tp_images", "ports",
+    "security",
 )
+SECURITY_KEYS = ("max_user_namespaces",)
 # node1 is the main Docker host (every TP section); node2 the second one (GUI-2).
 MAIN_NODE = "node1"
 PORT_KEYS = ("nginx",)
@@ -150,6 +157,13 @@ class Daemon:
 
 
 @dataclass(frozen=True)
+class Security:
+    """TP "Docker basics — 4. Robust conf" (SEC-*)."""
+
+    max_user_namespaces: int  # SEC-1: user.max_user_namespaces
+
+
+@dataclass(frozen=True)
 class Settings:
     distribution: str
     provider: str
@@ -165,6 +179,7 @@ class Settings:
     daemon: Daemon
     tp_images: dict[str, str]  # TP name (alpine, nginx, redis, python) -> image reference
     ports: dict[str, int]  # published on node1: nginx (OPS-6)
+    security: Security
 
     @property
     def cidr(self) -> str:
@@ -194,6 +209,7 @@ class Settings:
             "daemon": {**vars(self.daemon), "users": list(self.daemon.users)},
             "tp_images": dict(self.tp_images),
             "ports": dict(self.ports),
+            "security": vars(self.security),
             "nodes": {
                 node.name: {
                     "ip": node.ip,
@@ -367,6 +383,7 @@ class _Loader:
         daemon = self.daemon(data)
         tp_images = self.tp_images(data)
         ports = self.ports(data, daemon)
+        security = self.security(data)
 
         if self.problems.lines:
             raise SettingsError(self.problems.lines)
@@ -375,7 +392,7 @@ class _Loader:
             artifacts=artifacts, versions=versions, box=box, libvirt_driver=driver,
             libvirt_prefix=prefix,
             network=network, nodes=nodes, daemon=daemon, tp_images=tp_images,
-            ports=ports,
+            ports=ports, security=security,
         )
 
     def read(self) -> Any:
@@ -462,6 +479,23 @@ class _Loader:
             return None
         return Daemon(data_root=root, oom_score_adjust=oom, users=tuple(users), tcp_port=port)
 
+    def security(self, data: dict) -> Security | None:
+        raw = self.required(data, "", "security", "add `security:` with "
+                            "`max_user_namespaces: 15000`")
+        if raw is _UNSET:
+            return None
+        raw = self.mapping("security", raw, SECURITY_KEYS, "security settings")
+        value = self.required(raw, "security", "max_user_namespaces",
+                              "add `max_user_namespaces: 15000`")
+        if value is _UNSET:
+            return None
+        if not (_is_int(value) and value > 0):
+            self.add("security.max_user_namespaces", "must be a whole number above 0 (0 "
+                     "disables user namespaces, which userns-remap needs)", "use 15000",
+                     value=value)
+            return None
+        return Security(max_user_namespaces=value)
+
     def ports(self, data: dict, daemon: Daemon | None) -> dict[str, int] | None:
         raw = self.required(data, "", "ports", "add `ports:` with `nginx: 8080`")
         if raw is _UNSET:
@@ -506,7 +540,7 @@ class _Loader:
             return None
         raw = self.mapping("versions", raw, VERSION_KEYS, "versions")
         examples = {"docker": "24.0.9", "compose": "2.27.0", "rkt": "1.29.0",
-                    "moby_seccomp": "v24.0.9"}
+                    "moby_seccomp": "v20.10.24"}
         found = {}
         for name in VERSION_KEYS:
             key = f"versions.{name}"
@@ -522,9 +556,12 @@ class _Loader:
                 continue
             match = VERSION.match(value)
             if name == "moby_seccomp":
-                if not value.strip() or value != value.strip():
-                    self.add(key, "is not a moby release tag",
-                             f'use e.g. "{example}"', value=value)
+                if not seccomp_profile(value).is_file():
+                    shipped = sorted(p.stem for p in seccomp_profile("x").parent.glob("*.json"))
+                    self.add(key, f"has no profile {seccomp_profile(value).relative_to(REPO)} "
+                             "in the repository",
+                             f"use one of {', '.join(shipped)} (provision/seccomp/README.md "
+                             "says how to add another)", value=value)
                     continue
             elif not match:
                 self.add(key, "does not look like X.Y.Z", f'use e.g. "{example}"', value=value)

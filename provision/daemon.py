@@ -27,6 +27,8 @@ from provision import platform as platforms
 DAEMON_JSON = "/etc/docker/daemon.json"
 # The data root's volume: VG "data", LV "docker" (SEC-4's thin pool has VG "docker").
 DATA_VG, DATA_LV = "data", "docker"
+# daemon.json keys that give Docker another image and container store.
+STORE_KEYS = ("data-root", "userns-remap", "storage-driver", "storage-opts")
 TLS_DIR = "/etc/docker/tls"
 TCP_DAEMON_JSON = "/etc/docker/daemon-tcp.json"
 TCP_UNIT = "/etc/systemd/system/docker-tcp.service"
@@ -146,12 +148,34 @@ def add_users_to_docker_group(settings: Settings) -> None:
                     groups=["docker"], append=True)
 
 
-def configure_daemon(settings: Settings) -> None:
-    """DCFG-3, DCFG-4, DCFG-5 — /etc/docker/daemon.json, then restart docker."""
-    config = files.put(name=f"Write {DAEMON_JSON} (DCFG-3, DCFG-4, DCFG-5)",
-                       src=_json_file(daemon_json(settings)), dest=DAEMON_JSON, mode="644")
-    systemd.service(name="Restart docker.service for daemon.json", service="docker.service",
-                    restarted=True, _if=config.did_change)
+def configure_daemon(settings: Settings, extra: dict, profile) -> bool:
+    """DCFG-3, DCFG-4, DCFG-5 (and SEC-2, SEC-3: ``extra``) — /etc/docker/daemon.json,
+    then restart docker; also when the seccomp ``profile`` operation changed it.
+
+    Returns whether this run moves Docker's store (data root, userns remapping,
+    storage driver), after which the images and containers seen now are gone.
+    """
+    wanted = {**daemon_json(settings), **extra}
+    shown = host.get_fact(Command, f"cat {DAEMON_JSON} 2>/dev/null || true")
+    try:
+        current = json.loads(shown) if shown else {}
+    except json.JSONDecodeError:
+        current = {}
+    config = files.put(name=f"Write {DAEMON_JSON} (DCFG-3, DCFG-4, DCFG-5, SEC-2, SEC-3)",
+                       src=_json_file(wanted), dest=DAEMON_JSON, mode="644")
+    systemd.service(name="Restart docker.service for daemon.json and the seccomp profile",
+                    service="docker.service", restarted=True,
+                    _if=any_changed(config, profile))
+    return store_moves(current, wanted)
+
+
+def store_moves(current: dict, wanted: dict) -> bool:
+    """Whether going from daemon.json ``current`` to ``wanted`` gives Docker another store.
+
+        >>> store_moves({"data-root": "/data"}, {"data-root": "/data", "oom-score-adjust": -800})
+        False
+    """
+    return any(current.get(key) != wanted.get(key) for key in STORE_KEYS)
 
 
 def name_lab_nodes(settings: Settings) -> None:
@@ -199,12 +223,3 @@ def start_tcp_daemon(settings: Settings, platform: platforms.Platform, pki: Pki)
                     _if=any_changed(config, unit, *tls))
     systemd.service(name="Enable and start docker-tcp.service (DCFG-6)",
                     service="docker-tcp.service", running=True, enabled=True)
-
-
-def deploy(platform: platforms.Platform, settings: Settings, pki: Pki) -> None:
-    """The section's steps in the TP's order."""
-    add_users_to_docker_group(settings)
-    make_data_volume(settings)
-    configure_daemon(settings)
-    name_lab_nodes(settings)
-    start_tcp_daemon(settings, platform, pki)

@@ -4,21 +4,40 @@ Run by ``vagrant up`` / ``vagrant provision`` for one node, or by hand:
 
     pyinfra --chdir . provision/inventory.py provision/deploy.py --limit node1
     pyinfra --chdir . provision/inventory.py provision/deploy.py --dry   # what would change
+
+/etc/docker/daemon.json is one file for the TP's sections "Basic configuration"
+and "Robust conf": it is written once, with both sections' keys.
 """
 
 from pyinfra import host
 
 from lab.pki import ensure_pki
 from lab.settings import MAIN_NODE, PKI_DIR, load
-from provision import api, daemon, images, operations, platform, runc
+from provision import api, daemon, images, operations, platform, runc, security
 
 settings = load()
 pki = ensure_pki(PKI_DIR, {node.name: node.ip for node in settings.nodes.values()})
 this = platform.current()
+main_node = host.name == MAIN_NODE
 
+# Low level containerization — runc
 runc.deploy(this, settings)
-daemon.deploy(this, settings, pki)
-images.deploy(settings)
-if host.name == MAIN_NODE:
-    operations.deploy(settings)
+
+# Docker basics — 1. Basic configuration, with 4. Robust conf's daemon settings
+daemon.add_users_to_docker_group(settings)
+daemon.make_data_volume(settings)
+security.enable_user_namespaces(settings)
+profile = security.install_seccomp_profile(settings)
+store_moved = daemon.configure_daemon(settings, security.daemon_json(settings), profile)
+daemon.name_lab_nodes(settings)
+daemon.start_tcp_daemon(settings, this, pki)
+
+# The TP's images, in the store the daemon now uses
+images.deploy(settings, store_moved)
+
+if main_node:
+    # Docker basics — 2. Basic operations, 3. HTTP API
+    operations.deploy(settings, store_moved)
     api.install_curl(this)
+    # Docker basics — 4. Robust conf: docker run's security options
+    security.run_hardened_container(settings, store_moved)

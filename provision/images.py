@@ -40,10 +40,10 @@ def image_label(reference: str) -> str:
         Command, f"docker image inspect --format '{template}' {reference} 2>/dev/null || true")
 
 
-def pull_images(settings: Settings) -> None:
+def pull_images(settings: Settings, store_moved: bool) -> None:
     """``docker pull`` each image the TP uses, once."""
     for reference in wanted_images(settings).values():
-        present = host.get_fact(
+        present = not store_moved and host.get_fact(
             Command, f"docker image inspect --format . {reference} 2>/dev/null || true")
         if present:
             host.noop(f"{reference} is present")
@@ -64,7 +64,7 @@ def import_command(reference: str, tarball: str, changes: list[str], sha256: str
             f"docker image prune -f --filter label={ROOTFS_LABEL}")
 
 
-def import_offline_images(settings: Settings) -> None:
+def import_offline_images(settings: Settings, store_moved: bool) -> None:
     """Upload and ``docker import`` the stand-ins whose tarball the engine lacks."""
     manifest_file = OFFLINE_BUILD / "manifest.json"
     if not manifest_file.exists():
@@ -80,7 +80,7 @@ def import_offline_images(settings: Settings) -> None:
                           "`sudo images/build-offline` and look at its errors.")
     for name, reference in wanted_images(settings).items():
         entry = manifest[name]
-        if image_label(reference) == entry["sha256"]:
+        if not store_moved and image_label(reference) == entry["sha256"]:
             host.noop(f"{reference} is the current stand-in")
             continue
         tarball = f"{UPLOAD_DIR}/{entry['file']}"
@@ -91,8 +91,10 @@ def import_offline_images(settings: Settings) -> None:
                                               entry["sha256"])])
 
 
-def deploy(settings: Settings) -> None:
+def deploy(settings: Settings, store_moved: bool) -> None:
+    """``store_moved``: this run moves Docker's store (daemon.json), so the images
+    seen now will be gone after the restart."""
     if settings.images == "hub":
-        pull_images(settings)
+        pull_images(settings, store_moved)
     else:
-        import_offline_images(settings)
+        import_offline_images(settings, store_moved)

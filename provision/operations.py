@@ -36,9 +36,13 @@ def container_state(name: str) -> str:
         Command, f"docker inspect --format '{{{{.State.Status}}}}' {name} 2>/dev/null || true")
 
 
-def run_container(name: str, command: str, requirement: str) -> None:
-    """``docker run -d --name NAME …`` once; ``docker start NAME`` if it stopped."""
-    state = container_state(name)
+def run_container(name: str, command: str, requirement: str, store_moved: bool) -> None:
+    """``docker run -d --name NAME …`` once; ``docker start NAME`` if it stopped.
+
+    ``store_moved``: this run moves Docker's store (daemon.json), so the
+    containers seen now will be gone after the restart.
+    """
+    state = "" if store_moved else container_state(name)
     if state == "running":
         host.noop(f"container {name} is running")
     elif state:
@@ -47,13 +51,13 @@ def run_container(name: str, command: str, requirement: str) -> None:
         server.shell(name=f"{command} ({requirement})", commands=[command])
 
 
-def run_sleeping_alpine() -> None:
+def run_sleeping_alpine(store_moved: bool) -> None:
     """OPS-1 — ``docker run -d alpine sleep 9999`` (named, so a re-run finds it)."""
     run_container("tp-sleep", "docker run -d --name tp-sleep --restart unless-stopped "
-                  "alpine sleep 9999", "OPS-1")
+                  "alpine sleep 9999", "OPS-1", store_moved)
 
 
-def serve_home_page_with_nginx(settings: Settings) -> None:
+def serve_home_page_with_nginx(settings: Settings, store_moved: bool) -> None:
     """OPS-6 — ``docker run -d -v /srv/tp15/nginx:/usr/share/nginx/html:ro -p 8080:80 nginx``."""
     files.directory(name=f"Create {PAGE_DIR}", path=PAGE_DIR, mode="755")
     files.put(name=f"Write the home page {PAGE_DIR}/index.html (OPS-6)",
@@ -64,9 +68,10 @@ def serve_home_page_with_nginx(settings: Settings) -> None:
         f"-v {PAGE_DIR}:/usr/share/nginx/html:ro -p {settings.ports['nginx']}:80 "
         f"{settings.tp_images['nginx']}",
         "OPS-6",
+        store_moved,
     )
 
 
-def deploy(settings: Settings) -> None:
-    run_sleeping_alpine()
-    serve_home_page_with_nginx(settings)
+def deploy(settings: Settings, store_moved: bool) -> None:
+    run_sleeping_alpine(store_moved)
+    serve_home_page_with_nginx(settings, store_moved)

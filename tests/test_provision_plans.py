@@ -3,7 +3,8 @@
 import json
 
 from lab.settings import load
-from provision.daemon import daemon_json, find_disk_command, tcp_daemon_json
+from provision import security
+from provision.daemon import daemon_json, find_disk_command, store_moves, tcp_daemon_json
 from provision.images import import_command
 
 
@@ -40,3 +41,16 @@ def test_import_command_sets_the_image_config_and_the_rootfs_label():
         "&& rm -f /var/cache/x/nginx.tar "
         "&& docker image prune -f --filter label=org.tp15.rootfs-sha256"
     )
+
+
+def test_security_keys_remap_users_and_name_mobys_profile():
+    assert security.daemon_json(load(environ={})) == {
+        "userns-remap": "default", "seccomp-profile": "/etc/docker/seccomp/default.json"}
+
+
+def test_the_store_moves_with_data_root_userns_or_storage_driver_only():
+    base = {"data-root": "/data", "oom-score-adjust": -800}
+    assert not store_moves(base, {**base, "oom-score-adjust": -900})
+    assert store_moves({}, base)
+    assert store_moves(base, {**base, "userns-remap": "default"})
+    assert store_moves(base, {**base, "storage-driver": "devicemapper"})

@@ -376,3 +376,16 @@ def test_image_reference_without_tag(tmp_path):
 def test_libvirt_prefix_must_be_a_simple_name(tmp_path):
     path = broken(tmp_path, lambda d: d["libvirt"].update(prefix="TP 15"))
     assert "lab.yml: libvirt.prefix: 'TP 15'" in only_problem(path)
+
+
+def test_user_namespaces_cannot_be_disabled(tmp_path):
+    path = broken(tmp_path, lambda d: d["security"].update(max_user_namespaces=0))
+    assert "lab.yml: security.max_user_namespaces: 0 must be a whole number above 0" in (
+        only_problem(path))
+
+
+def test_seccomp_profile_must_be_shipped(tmp_path):
+    path = broken(tmp_path, lambda d: d["versions"].update(moby_seccomp="v99.0.0"))
+    problem = only_problem(path)
+    assert "versions.moby_seccomp: 'v99.0.0' has no profile provision/seccomp/v99.0.0.json" in (
+        problem) and "v20.10.24" in problem
