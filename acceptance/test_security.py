@@ -70,10 +70,12 @@ def test_remap_user_has_subordinate_ids(host):
 def test_remapped_data_dir_belongs_to_the_remapped_uid(host, settings):
     _, first = remap_range(host)
     root = host.check_output("docker info --format '{{.DockerRootDir}}'")
-    owner = host.check_output(f"stat -c %u {root}")
-    assert root.startswith(settings.daemon.data_root + "/") and owner == str(first), (
-        f"Docker's data dir is {root}, owned by uid {owner}: with userns-remap it is "
-        f"{settings.daemon.data_root}/{first}.{first} and belongs to uid {first}."
+    # dockerd keeps the folder itself root-owned (mode 0710) with the remapped
+    # group, so that the remapped root can traverse it and nobody else.
+    group = host.check_output(f"stat -c %g {root}")
+    assert root.startswith(settings.daemon.data_root + "/") and group == str(first), (
+        f"Docker's data dir is {root}, group {group}: with userns-remap it is "
+        f"{settings.daemon.data_root}/{first}.{first} and belongs to the remapped group {first}."
     )
 
 
