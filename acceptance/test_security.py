@@ -1,11 +1,13 @@
-"""TP section "Docker basics — 4. Robust conf" (SEC-*), so far SEC-1, SEC-2, SEC-3
-and SEC-6.
+"""TP section "Docker basics — 4. Robust conf" (SEC-1 … SEC-6).
 
-SEC-6 starts its own container with the security options of ``docker run``
-and observes the effect of each one from inside.
+SEC-4 (devicemapper direct-lvm) is checked on node1, the node with a thin-pool
+disk; SEC-5 fills a container's disk there and watches the host and the daemon.
+SEC-6 starts its own container with the security options of ``docker run`` and
+observes the effect of each one from inside.
 """
 
 import json
+import time
 
 import pytest
 
@@ -139,6 +141,169 @@ def test_profile_blocks_unshare_without_sys_admin(host, settings):
     assert unfiltered.rc == 0, (
         "unshare -U also fails with --security-opt seccomp=unconfined: the check cannot tell "
         f"seccomp's part ({unfiltered.stderr.strip()!r})."
+    )
+
+
+def driver_status(host) -> dict[str, str]:
+    """``docker info``'s storage driver details, e.g. {'Pool Name': 'docker-thinpool', …}."""
+    return dict(json.loads(host.check_output("docker info --format '{{json .DriverStatus}}'")))
+
+
+def thin_pool_usage(host) -> float:
+    """How full docker/thinpool's data is, in percent (``lvs -o data_percent``)."""
+    return float(host.check_output("lvs --noheadings -o data_percent docker/thinpool").strip())
+
+
+@pytest.mark.req("SEC-4")
+@pytest.mark.nodes(MAIN_NODE)
+def test_storage_driver_is_devicemapper_on_the_thin_pool(host):
+    driver = host.check_output("docker info --format '{{.Driver}}'")
+    status = driver_status(host) if driver == "devicemapper" else {}
+    assert status.get("Pool Name") == "docker-thinpool", (
+        f"docker info shows the storage driver {driver!r}, pool "
+        f"{status.get('Pool Name')!r}: set \"storage-driver\": \"devicemapper\" and "
+        "\"storage-opts\": [\"dm.thinpooldev=/dev/mapper/docker-thinpool\", …] in "
+        "/etc/docker/daemon.json, then restart docker."
+    )
+
+
+@pytest.mark.req("SEC-4")
+@pytest.mark.nodes(MAIN_NODE)
+def test_devicemapper_uses_no_loop_files(host):
+    loops = {key: value for key, value in driver_status(host).items() if "loop file" in key}
+    assert not loops, (
+        f"devicemapper runs in loop-lvm mode ({loops}), which Docker says not to use in "
+        "production: give it a thin pool with dm.thinpooldev (direct-lvm)."
+    )
+
+
+@pytest.mark.req("SEC-4")
+@pytest.mark.nodes(MAIN_NODE)
+@pytest.mark.parametrize("option", ["Deferred Removal Enabled", "Deferred Deletion Enabled"])
+def test_devicemapper_defers_removal_and_deletion(host, option):
+    assert driver_status(host).get(option) == "true", (
+        f"docker info shows {option}: {driver_status(host).get(option)!r}: add "
+        "\"dm.use_deferred_removal=true\" and \"dm.use_deferred_deletion=true\" to "
+        "storage-opts in daemon.json."
+    )
+
+
+@pytest.mark.req("SEC-4")
+@pytest.mark.nodes(MAIN_NODE)
+def test_thin_pool_sits_alone_on_a_dedicated_disk(host):
+    pvs = host.check_output("pvs --noheadings -o pv_name --select vg_name=docker").split()
+    assert pvs, "There is no VG `docker`: `pvcreate` the dedicated disk, then `vgcreate docker`."
+    for pv in pvs:
+        kind = host.check_output(f"lsblk -dno TYPE {pv}")
+        assert kind == "disk", (
+            f"VG docker is on {pv}, a {kind}: it wants a whole disk of its own "
+            "(pvcreate /dev/<disk>)."
+        )
+    lvs = host.check_output("lvs --noheadings -o lv_name docker").split()
+    assert lvs == ["thinpool"], (
+        f"VG docker holds {lvs}: it is Docker's alone, with the one thin pool `thinpool`."
+    )
+    segtype = host.check_output("lvs --noheadings -o segtype docker/thinpool").strip()
+    assert segtype == "thin-pool", (
+        f"docker/thinpool is {segtype!r}, not a thin pool: `lvconvert -y --zero n -c 512K "
+        "--thinpool docker/thinpool --poolmetadata docker/thinpoolmeta`."
+    )
+
+
+@pytest.mark.req("SEC-4")
+@pytest.mark.nodes(MAIN_NODE)
+def test_thin_pool_autoextends_and_is_monitored(host):
+    fields = host.check_output(
+        "lvs --noheadings --separator '|' -o lv_profile,seg_monitor docker/thinpool")
+    profile, monitor = (field.strip() for field in fields.split("|"))
+    assert profile, ("docker/thinpool has no LVM profile: `lvchange --metadataprofile "
+                     "docker-thinpool docker/thinpool` after writing "
+                     "/etc/lvm/profile/docker-thinpool.profile.")
+    threshold = int(host.check_output(
+        f"lvmconfig --metadataprofile {profile} --type full "
+        "activation/thin_pool_autoextend_threshold").split("=")[1])
+    assert threshold < 100, (
+        f"The profile {profile} has thin_pool_autoextend_threshold={threshold}: at 100 the "
+        "pool never grows. Use 80 with thin_pool_autoextend_percent=20."
+    )
+    assert monitor == "monitored", (
+        f"docker/thinpool is {monitor or 'not monitored'}: without dmeventd's monitoring "
+        "the autoextend profile is never applied. `lvchange --monitor y docker/thinpool`."
+    )
+
+
+@pytest.fixture(scope="module")
+def filled(host, settings):
+    """SEC-5: a container whose disk a shell filled with ``dd`` until it failed, beside
+    a quiet one; both removed afterwards. Yields (filled, quiet, dd's result, pool usage
+    before the fill)."""
+    driver = host.check_output("docker info --format '{{.Driver}}'")
+    if driver != "devicemapper":
+        pytest.fail(f"The storage driver is {driver!r}: the disk-fill test needs SEC-4's "
+                    "devicemapper thin pool, or it would fill the host's own filesystem.")
+    alpine = settings.tp_images["alpine"]
+    quiet = host.check_output(f"docker run -d {alpine} sleep 900")
+    filler = host.check_output(f"docker run -d {alpine} sleep 900")
+    try:
+        before = thin_pool_usage(host)
+        dd = host.run(f"timeout 900 docker exec {filler} dd if=/dev/zero of=/fill bs=1M")
+        yield filler, quiet, dd, before
+    finally:
+        host.run(f"docker rm -f {filler} {quiet}")
+
+
+@pytest.mark.req("SEC-5")
+@pytest.mark.nodes(MAIN_NODE)
+def test_filling_a_container_disk_contains_the_damage(host, settings, filled):
+    filler, quiet, dd, _ = filled
+    assert dd.rc != 0 and "no space left" in dd.stderr.lower(), (
+        f"dd in the container stopped without 'No space left on device' (rc={dd.rc}, "
+        f"{dd.stderr.strip()[-200:]!r}): its disk is not bounded by dm.basesize "
+        f"({settings.security.dm_basesize}); check the devicemapper storage (SEC-4)."
+    )
+    more = host.run(f"docker exec {filler} sh -c 'echo more > /more'")
+    assert more.rc != 0 and "no space left" in more.stderr.lower(), (
+        f"After the disk was full, a write in the container did not fail with ENOSPC "
+        f"(rc={more.rc}, {more.stderr.strip()!r})."
+    )
+    full = {mount: int(host.check_output(f"df --output=pcent {mount} | tail -1").strip(" %"))
+            for mount in ("/", settings.daemon.data_root)}
+    assert all(percent < 95 for percent in full.values()), (
+        f"The host's filesystems are nearly full ({full}) after one container filled its "
+        "disk: the container's writes must stay in its own thin device."
+    )
+    assert host.run("timeout 60 docker ps -q").rc == 0, (
+        "`docker ps` no longer answers after a container filled its disk."
+    )
+    assert host.run(f"docker exec {quiet} true").rc == 0, (
+        "Another container stopped working after one filled its disk."
+    )
+
+
+@pytest.mark.req("SEC-5")
+@pytest.mark.nodes(MAIN_NODE)
+def test_a_filled_container_is_killed_from_outside_and_gives_its_space_back(host, filled):
+    filler, _, _, before = filled
+    full = thin_pool_usage(host)
+    started = time.monotonic()
+    kill = host.run(f"timeout 60 docker kill {filler}")
+    took = time.monotonic() - started
+    running = host.check_output(f"docker inspect --format '{{{{.State.Running}}}}' {filler}")
+    assert kill.rc == 0 and running == "false", (
+        f"`docker kill` of the container with a full disk did not stop it (rc={kill.rc}, "
+        f"running={running}, {took:.0f} s): {kill.stderr.strip()!r}"
+    )
+    host.check_output(f"docker rm {filler}")
+    # Deferred deletion frees the thin device in the background: wait for the pool to
+    # lose at least three quarters of what the fill took.
+    given_back = before + (full - before) / 4
+    deadline = time.monotonic() + 60
+    while (usage := thin_pool_usage(host)) > given_back and time.monotonic() < deadline:
+        time.sleep(3)
+    assert usage <= given_back, (
+        f"docker/thinpool is {usage:.1f} % full after removing the filled container (it was "
+        f"{before:.1f} % before the fill, {full:.1f} % full): its thin device was not given "
+        "back to the pool."
     )
 
 

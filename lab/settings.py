@@ -72,10 +72,15 @@ TOP_KEYS = (
     "versions", "boxes", "libvirt", "network", "nodes", "daemon", "tp_images", "ports",
     "security",
 )
-SECURITY_KEYS = ("max_user_namespaces",)
+SECURITY_KEYS = ("max_user_namespaces", "dm_basesize")
+# The TP images must fit in a container's devicemapper disk (SEC-4).
+MIN_DM_BASESIZE = "512M"
 # node1 is the main Docker host (every TP section); node2 the second one (GUI-2).
 MAIN_NODE = "node1"
-PORT_KEYS = ("nginx",)
+PORT_KEYS = ("nginx", "front")
+PORT_EXAMPLES = {"nginx": 8080, "front": 80}
+# The app's own port in the compose stack: CMP-5 checks that it stays closed from outside.
+APP_PORT = 5000
 DAEMON_KEYS = ("data_root", "oom_score_adjust", "users", "tcp_port")
 # Docker's own default oom_score_adj for dockerd; DCFG-4 wants the daemon below it.
 DOCKER_DEFAULT_OOM_SCORE_ADJUST = -500
@@ -161,6 +166,7 @@ class Security:
     """TP "Docker basics — 4. Robust conf" (SEC-*)."""
 
     max_user_namespaces: int  # SEC-1: user.max_user_namespaces
+    dm_basesize: str  # SEC-4/SEC-5: devicemapper's dm.basesize, each container's disk, e.g. "1G"
 
 
 @dataclass(frozen=True)
@@ -178,7 +184,7 @@ class Settings:
     nodes: dict[str, Node]
     daemon: Daemon
     tp_images: dict[str, str]  # TP name (alpine, nginx, redis, python) -> image reference
-    ports: dict[str, int]  # published on node1: nginx (OPS-6)
+    ports: dict[str, int]  # published on node1: nginx (OPS-6), front (CMP-3, CMP-5)
     security: Security
 
     @property
@@ -384,6 +390,8 @@ class _Loader:
         tp_images = self.tp_images(data)
         ports = self.ports(data, daemon)
         security = self.security(data)
+        if security and nodes:
+            self.basesize_fits(security, nodes)
 
         if self.problems.lines:
             raise SettingsError(self.problems.lines)
@@ -481,38 +489,61 @@ class _Loader:
 
     def security(self, data: dict) -> Security | None:
         raw = self.required(data, "", "security", "add `security:` with "
-                            "`max_user_namespaces: 15000`")
+                            "`max_user_namespaces: 15000` and `dm_basesize: 1G`")
         if raw is _UNSET:
             return None
         raw = self.mapping("security", raw, SECURITY_KEYS, "security settings")
-        value = self.required(raw, "security", "max_user_namespaces",
+        limit = self.required(raw, "security", "max_user_namespaces",
                               "add `max_user_namespaces: 15000`")
-        if value is _UNSET:
-            return None
-        if not (_is_int(value) and value > 0):
+        basesize = self.required(raw, "security", "dm_basesize", "add `dm_basesize: 1G`")
+        count = len(self.problems.lines)
+        if limit is not _UNSET and not (_is_int(limit) and limit > 0):
             self.add("security.max_user_namespaces", "must be a whole number above 0 (0 "
                      "disables user namespaces, which userns-remap needs)", "use 15000",
-                     value=value)
+                     value=limit)
+        if basesize is not _UNSET and not (isinstance(basesize, str) and SIZE.match(basesize)):
+            self.add("security.dm_basesize", "is not a size",
+                     "write a whole number and M or G, e.g. 1G", value=basesize)
+        elif basesize is not _UNSET and _bytes(basesize) < _bytes(MIN_DM_BASESIZE):
+            self.add("security.dm_basesize", f"is too small: the TP's images must fit in a "
+                     f"container's disk (at least {MIN_DM_BASESIZE})", "use e.g. 1G",
+                     value=basesize)
+        if limit is _UNSET or basesize is _UNSET or len(self.problems.lines) != count:
             return None
-        return Security(max_user_namespaces=value)
+        return Security(max_user_namespaces=limit, dm_basesize=basesize)
+
+    def basesize_fits(self, security: Security, nodes: dict[str, Node]) -> None:
+        """The disk-fill test (SEC-5) must fill a container's disk, not the whole pool."""
+        for node in nodes.values():
+            pool = node.disks.get("thinpool")
+            if pool and 2 * _bytes(security.dm_basesize) > pool.bytes:
+                self.add("security.dm_basesize", f"is more than half of {node.name}'s thinpool "
+                         f"disk ({pool.size}): filling one container would fill the whole pool",
+                         "use a smaller dm_basesize, or a larger "
+                         f"nodes.{node.name}.disks.thinpool", value=security.dm_basesize)
 
     def ports(self, data: dict, daemon: Daemon | None) -> dict[str, int] | None:
-        raw = self.required(data, "", "ports", "add `ports:` with `nginx: 8080`")
+        raw = self.required(data, "", "ports", "add `ports:` with `nginx: 8080` and `front: 80`")
         if raw is _UNSET:
             return None
         raw = self.mapping("ports", raw, PORT_KEYS, "published ports")
+        taken = {APP_PORT: "the app's port in the compose stack, which must stay closed (CMP-5)"}
+        if daemon:
+            taken[daemon.tcp_port] = "daemon.tcp_port"
         found = {}
         for name in PORT_KEYS:
-            value = self.required(raw, "ports", name, f"add `{name}: 8080`")
+            example = PORT_EXAMPLES[name]
+            value = self.required(raw, "ports", name, f"add `{name}: {example}`")
             if value is _UNSET:
                 continue
             if not (_is_int(value) and 1 <= value <= 65535):
-                self.add(f"ports.{name}", "is not a TCP port", "use e.g. 8080", value=value)
-            elif daemon and value == daemon.tcp_port:
-                self.add(f"ports.{name}", f"is daemon.tcp_port too ({value})",
-                         "use another port, e.g. 8080", value=value)
+                self.add(f"ports.{name}", "is not a TCP port", f"use e.g. {example}", value=value)
+            elif value in taken:
+                self.add(f"ports.{name}", f"is {taken[value]} too ({value})",
+                         f"use another port, e.g. {example}", value=value)
             else:
                 found[name] = value
+                taken[value] = f"ports.{name}"
         return found if len(found) == len(PORT_KEYS) else None
 
     def tp_images(self, data: dict) -> dict[str, str] | None:

@@ -161,7 +161,7 @@ def configure_daemon(settings: Settings, extra: dict, profile) -> bool:
         current = json.loads(shown) if shown else {}
     except json.JSONDecodeError:
         current = {}
-    config = files.put(name=f"Write {DAEMON_JSON} (DCFG-3, DCFG-4, DCFG-5, SEC-2, SEC-3)",
+    config = files.put(name=f"Write {DAEMON_JSON} (DCFG-3 … DCFG-5, SEC-2 … SEC-4)",
                        src=_json_file(wanted), dest=DAEMON_JSON, mode="644")
     systemd.service(name="Restart docker.service for daemon.json and the seccomp profile",
                     service="docker.service", restarted=True,

@@ -13,7 +13,7 @@ from pyinfra import host
 
 from lab.pki import ensure_pki
 from lab.settings import MAIN_NODE, PKI_DIR, load
-from provision import api, daemon, images, operations, platform, runc, security
+from provision import api, compose, daemon, images, operations, platform, runc, security
 
 settings = load()
 pki = ensure_pki(PKI_DIR, {node.name: node.ip for node in settings.nodes.values()})
@@ -28,7 +28,10 @@ daemon.add_users_to_docker_group(settings)
 daemon.make_data_volume(settings)
 security.enable_user_namespaces(settings)
 profile = security.install_seccomp_profile(settings)
-store_moved = daemon.configure_daemon(settings, security.daemon_json(settings), profile)
+node = settings.nodes[host.name]
+if security.uses_thin_pool(node):
+    security.make_thin_pool(settings, this)
+store_moved = daemon.configure_daemon(settings, security.daemon_json(settings, node), profile)
 daemon.name_lab_nodes(settings)
 daemon.start_tcp_daemon(settings, this, pki)
 
@@ -41,3 +44,5 @@ if main_node:
     api.install_curl(this)
     # Docker basics — 4. Robust conf: docker run's security options
     security.run_hardened_container(settings, store_moved)
+    # 5. Compose: the course's app behind NGINX, with Redis (app/)
+    compose.deploy(settings, this, store_moved)

@@ -41,6 +41,9 @@ class Platform:
     # out: Debian's kernel enables AppArmor, and dockerd refuses to start containers
     # without apparmor_parser to load its docker-default profile.
     docker_companions: tuple[str, ...] = ()
+    # SEC-4, Docker's "Configure direct-lvm mode manually": LVM and the thin-pool tools
+    # (thin_check, which lvconvert and activation run).
+    thin_pool_packages: tuple[str, ...] = ("lvm2",)
 
     def docker_packages(self, settings: Settings) -> list[str]:
         """Docker Engine's packages, pinned, as the TP's "install classique de docker-ce"."""
@@ -66,6 +69,14 @@ class Platform:
         """
         return ["runc"] if settings.engine == "distribution" else ["containerd.io"]
 
+    def compose_packages(self, settings: Settings) -> list[str]:
+        """Compose (CMP-1): Docker's ``docker-compose-plugin``, pinned, beside docker-ce;
+        the distribution's ``docker-compose`` (1.29 on Debian 12) beside its docker.io."""
+        if settings.engine == "distribution":
+            return ["docker-compose"]
+        return [f"docker-compose-plugin="
+                f"{self.compose_version_format.format(settings.versions.compose)}"]
+
 
 PLATFORMS = {
     "centos-stream-9": Platform(
@@ -74,6 +85,7 @@ PLATFORMS = {
         docker_version_format="{}-1.el9",
         compose_version_format="{}-1.el9",
         docker_repo="https://download.docker.com/linux/centos/docker-ce.repo",
+        thin_pool_packages=("lvm2", "device-mapper-persistent-data"),
     ),
     "debian-12": Platform(
         name="debian-12",
@@ -86,6 +98,7 @@ PLATFORMS = {
         ),
         docker_repo_key="https://download.docker.com/linux/debian/gpg",
         docker_companions=("apparmor",),
+        thin_pool_packages=("lvm2", "thin-provisioning-tools"),
     ),
 }
 

@@ -44,8 +44,18 @@ def test_import_command_sets_the_image_config_and_the_rootfs_label():
 
 
 def test_security_keys_remap_users_and_name_mobys_profile():
-    assert security.daemon_json(load(environ={})) == {
+    settings = load(environ={})
+    assert security.daemon_json(settings, settings.nodes["node2"]) == {
         "userns-remap": "default", "seccomp-profile": "/etc/docker/seccomp/default.json"}
+
+
+def test_a_node_with_a_thinpool_disk_uses_devicemapper_direct_lvm():
+    settings = load(environ={})
+    config = security.daemon_json(settings, settings.nodes["node1"])
+    assert config["storage-driver"] == "devicemapper"
+    assert config["storage-opts"] == [
+        "dm.thinpooldev=/dev/mapper/docker-thinpool", "dm.use_deferred_removal=true",
+        "dm.use_deferred_deletion=true", f"dm.basesize={settings.security.dm_basesize}"]
 
 
 def test_the_store_moves_with_data_root_userns_or_storage_driver_only():

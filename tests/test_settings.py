@@ -367,6 +367,21 @@ def test_published_port_taken_by_the_tcp_daemon(tmp_path):
     assert "lab.yml: ports.nginx: 2376 is daemon.tcp_port" in only_problem(path)
 
 
+def test_two_published_ports_cannot_be_the_same(tmp_path):
+    path = broken(tmp_path, lambda d: d["ports"].update(front=8080))
+    assert "lab.yml: ports.front: 8080 is ports.nginx too" in only_problem(path)
+
+
+def test_front_cannot_take_the_apps_port(tmp_path):
+    path = broken(tmp_path, lambda d: d["ports"].update(front=5000))
+    assert "lab.yml: ports.front: 5000 is the app's port" in only_problem(path)
+
+
+def test_front_port_is_required(tmp_path):
+    path = broken(tmp_path, lambda d: d["ports"].pop("front"))
+    assert "add `front: 80`" in only_problem(path)
+
+
 def test_image_reference_without_tag(tmp_path):
     path = broken(tmp_path, lambda d: d["tp_images"].update(redis="redis"))
     problem = only_problem(path)
@@ -389,3 +404,17 @@ def test_seccomp_profile_must_be_shipped(tmp_path):
     problem = only_problem(path)
     assert "versions.moby_seccomp: 'v99.0.0' has no profile provision/seccomp/v99.0.0.json" in (
         problem) and "v20.10.24" in problem
+
+
+def test_dm_basesize_is_a_size_large_enough_for_the_images(tmp_path):
+    path = broken(tmp_path, lambda d: d["security"].update(dm_basesize="100M"))
+    assert "lab.yml: security.dm_basesize: '100M' is too small" in only_problem(path)
+    path = broken(tmp_path, lambda d: d["security"].update(dm_basesize="1 GB"))
+    assert "security.dm_basesize: '1 GB' is not a size" in only_problem(path)
+
+
+def test_dm_basesize_leaves_room_in_the_thin_pool(tmp_path):
+    path = broken(tmp_path, lambda d: d["security"].update(dm_basesize="4G"))
+    problem = only_problem(path)
+    assert "security.dm_basesize: '4G' is more than half of node1's thinpool disk (6G)" in (
+        problem) and "nodes.node1.disks.thinpool" in problem

@@ -1,0 +1,470 @@
+"""TP section "5. Compose" (CMP-*), on node1.
+
+The tests find the stack as Compose itself does, by the labels it puts on its
+containers (project, service, working dir, compose files), so a stack in
+another folder or under another project name is graded the same. The app is
+the course's (app/ in this repository): its counter and ``/kv/KEY`` API are
+what the checks drive.
+
+CMP-6 scales the stack and takes it down and up again, each time putting it
+back as it found it.
+"""
+
+import json
+import posixpath
+import shlex
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+
+import pytest
+import requests
+import yaml
+
+from app.app import KEY_PREFIX
+from lab.settings import APP_PORT, MAIN_NODE
+
+pytestmark = pytest.mark.nodes(MAIN_NODE)
+
+LABEL = "com.docker.compose"
+SERVICES = ("db", "app", "front")
+# Under qemu without KVM a new app container takes tens of seconds to answer.
+START_TIMEOUT = 180
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A compose project, as its containers' labels describe it."""
+
+    project: str
+    working_dir: str
+    config_files: tuple[str, ...]
+    services: frozenset[str]
+
+
+@pytest.fixture(scope="module")
+def stack(host) -> Stack:
+    """The compose project that runs the most of db, app and front."""
+    fields = ("project", "service", "project.working_dir", "project.config_files")
+    template = "|".join(f'{{{{.Label "{LABEL}.{field}"}}}}' for field in fields)
+    shown = host.check_output(f"docker ps --filter label={LABEL}.project --format '{template}'")
+    projects: dict[str, dict] = {}
+    for line in shown.splitlines():
+        project, service, working_dir, config_files = line.split("|")
+        found = projects.setdefault(project, {"working_dir": working_dir,
+                                              "config_files": config_files, "services": set()})
+        found["services"].add(service)
+    if not projects:
+        pytest.fail("No container started by Compose is running: write the stack's compose file, "
+                    "then `docker compose up -d` in its folder.")
+    project, found = max(projects.items(),
+                         key=lambda item: len(item[1]["services"] & set(SERVICES)))
+    return Stack(project=project, working_dir=found["working_dir"],
+                 config_files=tuple(path for path in found["config_files"].split(",") if path),
+                 services=frozenset(found["services"]))
+
+
+@dataclass(frozen=True)
+class Compose:
+    """Runs Compose on the stack from its folder, with its project name and files:
+    ``compose("up -d")``."""
+
+    host: object
+    stack: Stack
+    program: str  # docker compose (the plugin) or docker-compose
+
+    def __call__(self, arguments: str):
+        files = " ".join(f"-f {shlex.quote(path)}" for path in self.stack.config_files)
+        return self.host.run(f"cd {shlex.quote(self.stack.working_dir)} && {self.program} "
+                             f"-p {shlex.quote(self.stack.project)} {files} {arguments}")
+
+
+@pytest.fixture(scope="module")
+def compose(host, stack) -> Compose:
+    plugin = host.run("docker compose version").rc == 0
+    return Compose(host, stack, "docker compose" if plugin else "docker-compose")
+
+
+def containers(host, stack: Stack, service: str) -> list[str]:
+    """The running containers of ``service`` in the stack."""
+    return host.check_output(f"docker ps -q --filter label={LABEL}.project={stack.project} "
+                             f"--filter label={LABEL}.service={service}").split()
+
+
+def one(host, stack: Stack, service: str) -> str:
+    """A running container of ``service``; fails, saying what to do, when there is none."""
+    found = containers(host, stack, service)
+    assert found, (
+        f"No container of the service {service} runs in the compose project {stack.project}: "
+        f"`docker compose up -d` in {stack.working_dir}; `docker compose logs {service}` says "
+        "why it stopped."
+    )
+    return found[0]
+
+
+def inspect(host, container: str, template: str):
+    """``docker inspect --format '{{json TEMPLATE}}' CONTAINER``, decoded."""
+    return json.loads(host.check_output(
+        f"docker inspect --format '{{{{json {template}}}}}' {container}"))
+
+
+@pytest.fixture(scope="module")
+def front_url(address, settings) -> str:
+    return f"http://{address}:{settings.ports['front']}/"
+
+
+def visit(url: str) -> requests.Response:
+    """GET the app's home page as JSON from this machine, as a visitor's browser would."""
+    with requests.Session() as session:
+        # The host's proxy variables must not send requests for the lab's private
+        # network through a proxy.
+        session.trust_env = False
+        return session.get(url, headers={"Accept": "application/json"}, timeout=30)
+
+
+def wait_until_served(url: str) -> requests.Response:
+    """The first 200 from ``url`` within START_TIMEOUT seconds (containers just started)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            response = visit(url)
+            if response.status_code == 200:
+                return response
+            problem = f"HTTP {response.status_code}"
+        except requests.RequestException as error:
+            problem = str(error)
+        if time.monotonic() > deadline:
+            pytest.fail(f"{url} did not answer within {START_TIMEOUT} s ({problem}): "
+                        "`docker compose ps` and `docker compose logs` in the stack's folder.")
+        time.sleep(2)
+
+
+# -- CMP-1: Compose installed ---------------------------------------------------------
+
+@pytest.mark.req("CMP-1")
+def test_compose_commands_answer(host, settings):
+    # Offline, Debian's docker.io has no Compose plugin: its docker-compose is the way.
+    commands = (["docker-compose version"] if settings.engine == "distribution"
+                else ["docker compose version", "docker-compose version"])
+    for command in commands:
+        # In a login shell of the TP's user: the PATH a student has (sudo's has
+        # no /usr/local/bin on CentOS).
+        run = host.run("runuser -l %s -c %s", settings.daemon.users[0], command)
+        assert run.rc == 0, (
+            f"`{command}` fails for {settings.daemon.users[0]} ({run.stderr.strip()}): "
+            + ("`apt install docker-compose`." if settings.engine == "distribution" else
+               "install the docker-compose-plugin package from Docker's repository, and "
+               "make `docker-compose` run it (e.g. a script that runs `docker compose \"$@\"`).")
+        )
+
+
+@pytest.mark.req("CMP-1")
+def test_compose_is_the_documented_package(host, settings):
+    if settings.engine == "distribution":
+        assert host.package("docker-compose").is_installed, (
+            "The distribution's docker-compose package is not installed: "
+            "`apt install docker-compose`.")
+        return
+    version = host.run("docker compose version --short")
+    assert version.stdout.strip().lstrip("v") == settings.versions.compose, (
+        f"`docker compose version` says {version.stdout.strip() or version.stderr.strip()!r}, "
+        f"not {settings.versions.compose}: install docker-compose-plugin "
+        f"{settings.versions.compose} from Docker's repository."
+    )
+
+
+# -- CMP-2: the app's image ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def app_image(host, stack) -> str:
+    """The ID of the image the app's container runs."""
+    return inspect(host, one(host, stack, "app"), ".Image")
+
+
+def layers(host, image: str) -> list[str] | None:
+    """The image's filesystem layers, bottom first; None when there is no such image."""
+    shown = host.run(f"docker image inspect --format '{{{{json .RootFS.Layers}}}}' {image}")
+    return json.loads(shown.stdout) if shown.rc == 0 else None
+
+
+@pytest.mark.req("CMP-2")
+def test_app_image_starts_from_a_python_image(host, settings, app_image):
+    pythons = set(host.check_output("docker images --format '{{.Repository}}:{{.Tag}}' python")
+                  .split()) | {settings.tp_images["python"]}
+    built = layers(host, app_image)
+    bases = [name for name in sorted(pythons)
+             if (base := layers(host, name)) and built[:len(base)] == base]
+    assert bases, (
+        f"The app's image does not start from a Python image on this host (none of "
+        f"{sorted(pythons)} is its base): begin its Dockerfile with "
+        f"`FROM {settings.tp_images['python']}` and build it again."
+    )
+
+
+@pytest.mark.req("CMP-2")
+def test_app_image_installed_its_requirements_with_pip(host, app_image):
+    history = host.check_output(
+        f"docker image history --no-trunc --format '{{{{.CreatedBy}}}}' {app_image}")
+    assert "pip install" in history and "requirements" in history, (
+        "No step of the app's image ran `pip install -r requirements…` (docker image history): "
+        "install the app's requirements with pip in its Dockerfile."
+    )
+
+
+@pytest.mark.req("CMP-2")
+def test_app_container_has_flask_and_redis(host, stack):
+    shown = host.run(f"docker exec {one(host, stack, 'app')} python -m pip show flask redis")
+    names = {line.split(":", 1)[1].strip().lower() for line in shown.stdout.splitlines()
+             if line.startswith("Name:")}
+    assert names == {"flask", "redis"}, (
+        f"The app's container lacks {sorted({'flask', 'redis'} - names)} "
+        f"({shown.stderr.strip()}): `pip install -r requirements.txt` in the Dockerfile."
+    )
+
+
+# -- CMP-3: three services, only front published ------------------------------------------
+
+@pytest.mark.req("CMP-3")
+def test_stack_runs_db_app_and_front(stack):
+    missing = sorted(set(SERVICES) - stack.services)
+    assert not missing, (
+        f"The compose project {stack.project} ({stack.working_dir}) runs "
+        f"{sorted(stack.services)}, not {missing}: declare the services db (redis), app and "
+        "front (nginx) in its compose file and `docker compose up -d`."
+    )
+
+
+def published(host, container: str) -> dict[str, list[str]]:
+    """Container port -> the host ports it is published on."""
+    ports = inspect(host, container, ".NetworkSettings.Ports") or {}
+    return {port: [binding["HostPort"] for binding in bindings]
+            for port, bindings in ports.items() if bindings}
+
+
+@pytest.mark.req("CMP-3")
+def test_app_publishes_no_port(host, stack):
+    one(host, stack, "app")
+    for container in containers(host, stack, "app"):
+        assert not published(host, container), (
+            f"The app's container {container} publishes {published(host, container)}: the app "
+            "must be reachable only inside the compose network; remove `ports:` from app."
+        )
+
+
+@pytest.mark.req("CMP-3")
+def test_front_publishes_port_80(host, stack, settings):
+    port = str(settings.ports["front"])
+    found = published(host, one(host, stack, "front"))
+    assert port in found.get("80/tcp", []), (
+        f"front publishes {found or 'nothing'}, not its port 80 on the host's {port}: "
+        f'`ports: ["{port}:80"]` in the front service.'
+    )
+
+
+# -- CMP-4: db and db.b3.ingesup ------------------------------------------------------------
+
+def probe() -> tuple[str, str]:
+    """A fresh key and value, so that a check never reads an older run's data."""
+    tag = uuid.uuid4().hex[:8]
+    return f"tp15-probe-{tag}", f"value-{tag}"
+
+
+@pytest.mark.req("CMP-4")
+@pytest.mark.parametrize("name", ["db", "db.b3.ingesup"])
+def test_name_resolves_to_redis_in_the_app_container(host, stack, name):
+    addresses = [network["IPAddress"] for network in
+                 inspect(host, one(host, stack, "db"), ".NetworkSettings.Networks").values()]
+    resolved = host.run("docker exec %s python -c %s %s", one(host, stack, "app"),
+                        "import socket, sys; print(socket.gethostbyname(sys.argv[1]))", name)
+    assert resolved.rc == 0 and resolved.stdout.strip() in addresses, (
+        f"In the app's container, {name} resolves to {resolved.stdout.strip() or 'nothing'} "
+        f"({resolved.stderr.strip()[-200:]}), not the db container's {addresses}: "
+        + ("name the Redis service db." if name == "db" else
+           "give the db service the network alias db.b3.ingesup (networks: default: aliases:).")
+    )
+
+
+@pytest.mark.req("CMP-4")
+@pytest.mark.parametrize("name", ["db", "db.b3.ingesup"])
+def test_app_container_writes_and_reads_redis_through_name(host, stack, name):
+    key, value = probe()
+    script = ("import redis, sys; r = redis.Redis(host=sys.argv[1], port=6379, socket_timeout=10);"
+              " r.set(sys.argv[2], sys.argv[3]); print(r.get(sys.argv[2]).decode())")
+    db = one(host, stack, "db")
+    try:
+        run = host.run("docker exec %s python -c %s %s %s %s", one(host, stack, "app"), script,
+                       name, key, value)
+        stored = host.run("docker exec %s redis-cli GET %s", db, key).stdout.strip()
+    finally:
+        host.run("docker exec %s redis-cli DEL %s", db, key)
+    assert run.rc == 0 and run.stdout.strip() == value, (
+        f"From the app's container, Redis at {name}:6379 did not store and give back a value "
+        f"({run.stderr.strip()[-300:]}): is db a Redis listening on 6379 in the same network?"
+    )
+    assert stored == value, (
+        f"{name}:6379 is not the db container's Redis: it does not hold the value written."
+    )
+
+
+@pytest.mark.req("CMP-4")
+def test_value_put_through_the_app_is_stored_in_redis(host, stack):
+    key, value = probe()
+    script = ("import sys, urllib.request as u; print(u.urlopen(u.Request("
+              f"'http://localhost:{APP_PORT}/kv/' + sys.argv[1], data=sys.argv[2].encode(), "
+              "method='PUT'), timeout=30).status)")
+    db = one(host, stack, "db")
+    try:
+        put = host.run("docker exec %s python -c %s %s %s", one(host, stack, "app"), script, key,
+                       value)
+        stored = host.run("docker exec %s redis-cli GET %s", db, KEY_PREFIX + key).stdout.strip()
+    finally:
+        host.run("docker exec %s redis-cli DEL %s", db, KEY_PREFIX + key)
+    assert put.stdout.strip() == "201", (
+        f"PUT /kv/{key} to the app answered {put.stdout.strip() or put.stderr.strip()[-300:]}: "
+        "`docker compose logs app`."
+    )
+    assert stored == value, (
+        f"The app accepted {key}={value}, but db's Redis holds {stored!r} under "
+        f"{KEY_PREFIX}{key}: the app writes to another Redis (REDIS_HOST must be db)."
+    )
+
+
+@pytest.mark.req("CMP-4")
+def test_value_set_in_redis_is_read_by_the_app(host, stack):
+    key, value = probe()
+    script = ("import json, sys, urllib.request as u; print(json.load(u.urlopen("
+              f"'http://localhost:{APP_PORT}/kv/' + sys.argv[1], timeout=30))['value'])")
+    db = one(host, stack, "db")
+    try:
+        host.run_expect([0], "docker exec %s redis-cli SET %s %s", db, KEY_PREFIX + key, value)
+        read = host.run("docker exec %s python -c %s %s", one(host, stack, "app"), script, key)
+    finally:
+        host.run("docker exec %s redis-cli DEL %s", db, KEY_PREFIX + key)
+    assert read.stdout.strip() == value, (
+        f"The app does not read what db's Redis holds under {KEY_PREFIX}{key} "
+        f"({read.stdout.strip() or read.stderr.strip()[-300:]}): REDIS_HOST must be db."
+    )
+
+
+# -- CMP-5: from outside ------------------------------------------------------------------
+
+@pytest.mark.req("CMP-5")
+def test_front_serves_the_app_from_outside(front_url):
+    try:
+        first, second = visit(front_url), visit(front_url)
+    except requests.RequestException as error:
+        pytest.fail(f"{front_url} does not answer from this machine ({error}): publish front's "
+                    "port 80 (ports:) and check that front runs (`docker compose ps`).")
+    assert first.status_code == second.status_code == 200, (
+        f"{front_url} answered {first.status_code} then {second.status_code}: "
+        "`docker compose logs front app`."
+    )
+    assert "nginx" in first.headers.get("Server", "").lower(), (
+        f"{front_url} is not served by NGINX (Server: {first.headers.get('Server')!r})."
+    )
+    assert second.json()["visits"] > first.json()["visits"], (
+        f"The visit counter did not increase between two requests to {front_url} "
+        f"({first.json()['visits']}, then {second.json()['visits']}): the app must count in Redis."
+    )
+
+
+@pytest.mark.req("CMP-5")
+def test_app_port_is_closed_from_outside(address):
+    try:
+        socket.create_connection((address, APP_PORT), timeout=10).close()
+    except OSError:
+        return
+    pytest.fail(f"{address}:{APP_PORT} accepts connections from this machine: the app must be "
+                "reachable only through front; remove `ports:` from the app service.")
+
+
+# -- CMP-6: self-contained and scalable ------------------------------------------------------
+
+def inside(path: str, folder: str) -> bool:
+    """Whether ``path`` (absolute, or relative to ``folder``) is ``folder`` or below it."""
+    folder = posixpath.normpath(folder)
+    path = posixpath.normpath(posixpath.join(folder, path))
+    return path == folder or path.startswith(folder + "/")
+
+
+def host_paths(config: dict) -> dict[str, str]:
+    """What a resolved compose file takes from the host: build contexts and bind mounts,
+    as ``docker compose config`` (long volume syntax) or docker-compose 1.29 (short) prints."""
+    found = {}
+    for name, service in (config.get("services") or {}).items():
+        build = service.get("build")
+        if build:
+            found[f"{name}: build"] = build["context"] if isinstance(build, dict) else build
+        for volume in service.get("volumes") or []:
+            if isinstance(volume, dict):
+                if volume.get("type") == "bind":
+                    found[f"{name}: {volume['target']}"] = volume["source"]
+            elif volume.split(":")[0].startswith(("/", ".")):
+                found[f"{name}: {volume.split(':')[1]}"] = volume.split(":")[0]
+    return found
+
+
+@pytest.mark.req("CMP-6")
+def test_stack_needs_nothing_outside_its_folder(stack, compose):
+    outside = [path for path in stack.config_files if not inside(path, stack.working_dir)]
+    assert not outside, f"The compose files {outside} are outside the stack's folder."
+    resolved = compose("config")
+    assert resolved.rc == 0, f"`{compose.program} config` fails: {resolved.stderr.strip()}"
+    taken = {what: path for what, path in host_paths(yaml.safe_load(resolved.stdout)).items()
+             if not inside(path, stack.working_dir)}
+    assert not taken, (
+        f"The stack takes {taken} from outside its folder {stack.working_dir}: keep the "
+        "Dockerfile, the app and NGINX's configuration in the folder, with relative paths."
+    )
+
+
+@pytest.mark.req("CMP-6")
+def test_three_app_replicas_serve_every_request(host, stack, compose, front_url):
+    before = len(containers(host, stack, "app"))
+    try:
+        scaled = compose("up -d --scale app=3")
+        assert scaled.rc == 0, (
+            f"`{compose.program} up -d --scale app=3` failed: {scaled.stderr.strip()[-400:]} "
+            "(no container_name, and no host port, on app)."
+        )
+        running = len(containers(host, stack, "app"))
+        assert running == 3, f"After --scale app=3, {running} app containers run, not 3."
+        # New replicas answer only once gunicorn has started; NGINX re-resolves
+        # `app` every few seconds and skips a replica that refuses.
+        deadline, seen = time.monotonic() + START_TIMEOUT, set()
+        while len(seen) < 2 and time.monotonic() < deadline:
+            seen.add(wait_until_served(front_url).headers.get("X-Served-By"))
+            time.sleep(1)
+        burst = [visit(front_url) for _ in range(30)]
+        failed = [response.status_code for response in burst if response.status_code != 200]
+        assert not failed, (
+            f"With 3 app replicas, {len(failed)} of 30 requests through front failed "
+            f"({failed[:5]}): NGINX must find the replicas through Docker's DNS."
+        )
+        served = {response.headers.get("X-Served-By") for response in burst}
+        assert len(served) > 1, (
+            f"Every request went to one replica ({served}): NGINX resolved `app` once at "
+            "start. Use `resolver 127.0.0.11 valid=5s;` and a variable in proxy_pass "
+            "(`set $app http://app:5000; proxy_pass $app;`)."
+        )
+    finally:
+        compose(f"up -d --scale app={max(before, 1)}")
+
+
+@pytest.mark.req("CMP-6")
+def test_down_then_up_keeps_redis_data(host, stack, compose, front_url):
+    replicas = max(len(containers(host, stack, "app")), 1)
+    before = wait_until_served(front_url).json()["visits"]
+    try:
+        down = compose("down")
+        assert down.rc == 0, f"`{compose.program} down` failed: {down.stderr.strip()[-400:]}"
+    finally:
+        up = compose(f"up -d --scale app={replicas}")
+    assert up.rc == 0, f"`{compose.program} up -d` failed: {up.stderr.strip()[-400:]}"
+    after = wait_until_served(front_url).json()["visits"]
+    assert after > before, (
+        f"The visit counter went from {before} to {after} across `down` and `up -d`: Redis "
+        "lost its data. Keep /data in a named volume (volumes: [redis-data:/data]), with "
+        "--appendonly yes, and never `down -v`."
+    )
