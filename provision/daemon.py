@@ -15,14 +15,14 @@ import json
 from io import StringIO
 
 from pyinfra import host
-from pyinfra.api.exceptions import DeployError
 from pyinfra.facts.server import Command
 from pyinfra.operations import files, server, systemd
 from pyinfra.operations.util import any_changed
 
 from lab.pki import Pki
-from lab.settings import Disk, Settings
+from lab.settings import Settings
 from provision import platform as platforms
+from provision.disks import LogicalVolume, lab_disk
 
 DAEMON_JSON = "/etc/docker/daemon.json"
 # The data root's volume: VG "data", LV "docker" (SEC-4's thin pool has VG "docker").
@@ -97,40 +97,25 @@ def _json_file(config: dict) -> StringIO:
     return StringIO(json.dumps(config, indent=2) + "\n")
 
 
-def find_disk_command(disk: Disk) -> str:
-    """The shell that prints the device of the lab disk ``disk``: by its serial
-    (libvirt: /dev/disk/by-id/virtio-data), else the one whole disk of its size
-    (VirtualBox sets no serial)."""
-    return (
-        f"readlink -f /dev/disk/by-id/virtio-{disk.name} 2>/dev/null || "
-        f"lsblk -bdnpo NAME,SIZE,TYPE | awk '$2 == {disk.bytes} && $3 == \"disk\" {{print $1}}'"
-    )
-
-
-def make_data_volume(settings: Settings) -> None:
+def make_data_volume(settings: Settings, platform: platforms.Platform) -> None:
     """DCFG-3 — ``pvcreate``, ``vgcreate``, ``lvcreate``, ``mkfs`` on the node's data
     disk, mounted on /data (and in /etc/fstab), before Docker moves there."""
-    disk = settings.nodes[host.name].disks["data"]
+    platforms.install_packages(platform, list(platform.lvm_packages),
+                               name="Install LVM (DCFG-3)")
     lv = f"/dev/{DATA_VG}/{DATA_LV}"
-    if not host.get_fact(Command, f"lvs --noheadings -o lv_path {lv} 2>/dev/null || true"):
-        devices = host.get_fact(Command, find_disk_command(disk)).split()
-        if len(devices) != 1:
-            raise DeployError(
-                f"{host.name}: expected one {disk.size} disk for /data, found "
-                f"{devices or 'none'}; check lab.yml nodes.{host.name}.disks.data and "
-                "`lsblk` on the node."
-            )
+    if host.get_fact(LogicalVolume, f"{DATA_VG}/{DATA_LV}"):
+        host.noop(f"{lv} exists")
+    else:
+        device = lab_disk(settings.nodes[host.name].disks["data"])
         server.shell(
-            name=f"Make the LVM volume {lv} on {devices[0]} (DCFG-3)",
+            name=f"Make the LVM volume {lv} on {device} (DCFG-3)",
             commands=[
-                f"pvcreate {devices[0]}",
-                f"vgcreate {DATA_VG} {devices[0]}",
+                f"pvcreate {device}",
+                f"vgcreate {DATA_VG} {device}",
                 f"lvcreate -l 100%FREE -n {DATA_LV} {DATA_VG}",
                 f"mkfs.ext4 -q {lv}",
             ],
         )
-    else:
-        host.noop(f"{lv} exists")
     files.directory(name=f"Create {settings.daemon.data_root}", path=settings.daemon.data_root)
     files.line(name=f"Mount {lv} on {settings.daemon.data_root} at boot (DCFG-3)",
                path="/etc/fstab", line=f"^{lv} ",

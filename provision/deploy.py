@@ -25,7 +25,7 @@ runc.deploy(this, settings)
 
 # Docker basics — 1. Basic configuration, with 4. Robust conf's daemon settings
 daemon.add_users_to_docker_group(settings)
-daemon.make_data_volume(settings)
+daemon.make_data_volume(settings, this)
 security.enable_user_namespaces(settings)
 profile = security.install_seccomp_profile(settings)
 node = settings.nodes[host.name]

@@ -41,6 +41,8 @@ class Platform:
     # out: Debian's kernel enables AppArmor, and dockerd refuses to start containers
     # without apparmor_parser to load its docker-default profile.
     docker_companions: tuple[str, ...] = ()
+    # DCFG-3: LVM for /data's volume (a minimal box may not have it).
+    lvm_packages: tuple[str, ...] = ("lvm2",)
     # SEC-4, Docker's "Configure direct-lvm mode manually": LVM and the thin-pool tools
     # (thin_check, which lvconvert and activation run).
     thin_pool_packages: tuple[str, ...] = ("lvm2",)

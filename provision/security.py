@@ -20,12 +20,11 @@ from io import StringIO
 
 from pyinfra import host
 from pyinfra.api.exceptions import DeployError
-from pyinfra.facts.server import Command
 from pyinfra.operations import files, server
 
 from lab.settings import Node, Settings, seccomp_profile
 from provision import platform as platforms
-from provision.daemon import find_disk_command
+from provision.disks import LogicalVolume, VolumeGroup, lab_disk
 from provision.operations import run_container
 
 SECCOMP_PROFILE = "/etc/docker/seccomp/default.json"
@@ -87,41 +86,28 @@ def daemon_json(settings: Settings, node: Node) -> dict:
     return config
 
 
-def lv_field(field: str) -> str:
-    """One ``lvs`` field of docker/thinpool ('' when the LV does not exist)."""
-    return host.get_fact(
-        Command, f"lvs --noheadings -o {field} {THIN_POOL} 2>/dev/null | tr -d ' ' || true")
-
-
 def make_thin_pool(settings: Settings, platform: platforms.Platform) -> None:
     """SEC-4 — Docker's "Configure direct-lvm mode manually", steps 1 to 9, on the
     node's thinpool disk: a PV, VG docker, LVs thinpool and thinpoolmeta, converted
     to a thin pool, with the autoextend profile applied and monitored."""
-    disk = settings.nodes[host.name].disks["thinpool"]
     platforms.install_packages(platform, list(platform.thin_pool_packages),
                                "Install LVM and the thin-pool tools (SEC-4)")
-    if lv_field("segtype") == "thin-pool":
+    pool = host.get_fact(LogicalVolume, THIN_POOL) or {}
+    if pool.get("segtype") == "thin-pool":
         host.noop(f"{THIN_POOL} is a thin pool")
     else:
-        if host.get_fact(Command, f"vgs --noheadings -o vg_name {THIN_POOL_VG} "
-                         "2>/dev/null || true"):
+        if host.get_fact(VolumeGroup, THIN_POOL_VG):
             raise DeployError(
                 f"{host.name}: VG {THIN_POOL_VG} exists but has no thin pool {THIN_POOL}: an "
                 "earlier run stopped half-way. Remove it (`vgremove -f docker` and "
                 "`pvremove` its disk) and provision again."
             )
-        devices = host.get_fact(Command, find_disk_command(disk)).split()
-        if len(devices) != 1:
-            raise DeployError(
-                f"{host.name}: expected one {disk.size} disk for the thin pool, found "
-                f"{devices or 'none'}; check lab.yml nodes.{host.name}.disks.thinpool and "
-                "`lsblk` on the node."
-            )
+        device = lab_disk(settings.nodes[host.name].disks["thinpool"])
         server.shell(
-            name=f"Make the thin pool {THIN_POOL} on {devices[0]} (SEC-4)",
+            name=f"Make the thin pool {THIN_POOL} on {device} (SEC-4)",
             commands=[
-                f"pvcreate {devices[0]}",
-                f"vgcreate {THIN_POOL_VG} {devices[0]}",
+                f"pvcreate {device}",
+                f"vgcreate {THIN_POOL_VG} {device}",
                 "lvcreate --wipesignatures y -n thinpool docker -l 95%VG",
                 "lvcreate --wipesignatures y -n thinpoolmeta docker -l 1%VG",
                 "lvconvert -y --zero n -c 512K --thinpool docker/thinpool "
@@ -130,10 +116,10 @@ def make_thin_pool(settings: Settings, platform: platforms.Platform) -> None:
         )
     files.put(name=f"Write the autoextend profile {LVM_PROFILE} (SEC-4)",
               src=StringIO(LVM_PROFILE_TEXT), dest=LVM_PROFILE, mode="644")
-    if lv_field("lv_profile") != LVM_PROFILE_NAME:
+    if pool.get("lv_profile") != LVM_PROFILE_NAME:
         server.shell(name=f"Apply the profile {LVM_PROFILE_NAME} to {THIN_POOL} (SEC-4)",
                      commands=[f"lvchange --metadataprofile {LVM_PROFILE_NAME} {THIN_POOL}"])
-    if lv_field("seg_monitor") != "monitored":
+    if pool.get("seg_monitor") != "monitored":
         server.shell(name=f"Monitor {THIN_POOL} (SEC-4)",
                      commands=[f"lvchange --monitor y {THIN_POOL}"])
 

@@ -4,7 +4,7 @@ import json
 
 from lab.settings import load
 from provision import security
-from provision.daemon import daemon_json, find_disk_command, store_moves, tcp_daemon_json
+from provision.daemon import daemon_json, store_moves, tcp_daemon_json
 from provision.images import import_command
 
 
@@ -23,13 +23,6 @@ def test_tcp_daemon_shares_nothing_with_the_main_one():
     # its own bridge: with "bridge": "none" dockerd deletes docker0, the main daemon's
     assert tcp["bridge"] == "docker-tcp0" and tcp["iptables"] is False
     json.dumps(tcp)
-
-
-def test_data_disk_is_found_by_serial_then_by_size():
-    disk = load(environ={}).nodes["node1"].disks["data"]
-    command = find_disk_command(disk)
-    assert command.startswith("readlink -f /dev/disk/by-id/virtio-data")
-    assert f"$2 == {disk.bytes}" in command
 
 
 def test_import_command_sets_the_image_config_and_the_rootfs_label():

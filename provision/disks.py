@@ -1,0 +1,135 @@
+"""The lab's extra disks inside a node, and the LVM made on them.
+
+lab.yml gives each node extra disks by name (``data`` for /data, DCFG-3;
+``thinpool`` for devicemapper, SEC-4). Inside the VM a disk is found by its
+serial where the provider sets one (libvirt: ``serial: data``), else as the one
+unused whole disk of its size (VirtualBox sets no serial; both providers make
+disks of whole GiB, Vagrant rounding lab.yml's size up).
+
+    >>> lab_disk_device(Disk("data", "4G", 4 * 1024**3), host.get_fact(BlockDevices))
+    '/dev/vdb'
+"""
+
+from __future__ import annotations
+
+import json
+
+from pyinfra import host
+from pyinfra.api import FactBase
+from pyinfra.api.exceptions import DeployError
+
+from lab.settings import Disk
+
+
+class BlockDevices(FactBase):
+    """The node's block devices, as ``lsblk --json`` lists them (children nested).
+
+        >>> host.get_fact(BlockDevices)[1]
+        {'name': 'vdb', 'path': '/dev/vdb', 'size': 4294967296, 'type': 'disk',
+         'serial': 'data', 'fstype': None}
+    """
+
+    def command(self) -> str:
+        return "lsblk --json --bytes --output NAME,PATH,SIZE,TYPE,SERIAL,FSTYPE"
+
+    def requires_command(self) -> str:
+        # Missing lsblk gives the default, None: lab_disk_device says to install it.
+        return "lsblk"
+
+    def process(self, output) -> list[dict]:
+        return json.loads("\n".join(output))["blockdevices"]
+
+
+class LogicalVolume(FactBase):
+    """Fields of one LVM logical volume (``lvs``), or None when it does not exist.
+
+        >>> host.get_fact(LogicalVolume, "docker/thinpool")
+        {'lv_path': '/dev/docker/thinpool', 'segtype': 'thin-pool',
+         'lv_profile': 'docker-thinpool', 'seg_monitor': 'monitored'}
+    """
+
+    FIELDS = ("lv_path", "segtype", "lv_profile", "seg_monitor")
+
+    def command(self, volume: str) -> str:
+        # --select, unlike naming the volume, exits 0 with no output when it is absent.
+        return (f"lvs --noheadings --separator '|' -o {','.join(self.FIELDS)} "
+                f"--select lv_full_name={volume}")
+
+    def requires_command(self, volume: str) -> str:
+        # Without LVM's tools there is no volume yet: the default, None, is right.
+        return "lvs"
+
+    def process(self, output) -> dict | None:
+        lines = [line.strip() for line in output if line.strip()]
+        if not lines:
+            return None
+        return dict(zip(self.FIELDS, (value.strip() for value in lines[0].split("|")),
+                        strict=True))
+
+
+class VolumeGroup(FactBase):
+    """Whether an LVM volume group exists (``vgs NAME``)."""
+
+    def command(self, group: str) -> str:
+        return f"vgs --noheadings -o vg_name --select vg_name={group}"
+
+    def requires_command(self, group: str) -> str:
+        return "vgs"
+
+    @staticmethod
+    def default() -> bool:
+        return False
+
+    def process(self, output) -> bool:
+        return any(line.strip() for line in output)
+
+
+class DiskNotFound(LookupError):
+    """No single device is the lab disk; the message says what was seen and what to do."""
+
+
+def _disks(devices: list[dict]) -> list[dict]:
+    return [device for device in devices if device.get("type") == "disk"]
+
+
+def lab_disk_device(disk: Disk, devices: list[dict] | None) -> str:
+    """The path of lab disk ``disk`` among ``devices`` (``BlockDevices``).
+
+    By serial first; else the unused whole disk (no partition, no filesystem or
+    LVM signature) of the size the provider made, ``disk.gib`` GiB.
+    Raises DiskNotFound when there is none or more than one.
+    """
+    if devices is None:
+        raise DiskNotFound("lsblk is missing on the node: install util-linux "
+                           "(`dnf install util-linux` / `apt install util-linux`).")
+    by_serial = [d for d in _disks(devices) if (d.get("serial") or "") == disk.name]
+    if len(by_serial) == 1:
+        return by_serial[0]["path"]
+    size = disk.gib * 1024**3
+    unused = [d for d in _disks(devices)
+              if int(d["size"]) in (size, disk.bytes) and not d.get("children")
+              and not d.get("fstype")]
+    if len(unused) == 1:
+        return unused[0]["path"]
+    seen = ", ".join(f"{d['path']} ({int(d['size']) / 1024**3:g} GiB"
+                     f"{', serial ' + d['serial'] if d.get('serial') else ''}"
+                     f"{', in use' if d.get('children') or d.get('fstype') else ''})"
+                     for d in _disks(devices)) or "no disk"
+    if unused:
+        raise DiskNotFound(
+            f"{len(unused)} unused disks of {disk.gib} GiB could be the '{disk.name}' disk "
+            f"({seen}): give the node's disks different sizes in lab.yml, or use a provider "
+            "that sets disk serials (libvirt).")
+    raise DiskNotFound(
+        f"no unused {disk.gib} GiB disk for '{disk.name}' (seen: {seen}): check lab.yml's "
+        "disk sizes, then `vagrant destroy` and `vagrant up` to attach the disks again.")
+
+
+def lab_disk(disk: Disk) -> str:
+    """The device of lab disk ``disk`` on the node being provisioned; stops the
+    deploy with what was seen and what to do when there is not exactly one."""
+    try:
+        return lab_disk_device(disk, host.get_fact(BlockDevices))
+    except DiskNotFound as error:
+        raise DeployError(f"{host.name} (lab.yml nodes.{host.name}.disks.{disk.name}): "
+                          f"{error}") from None
