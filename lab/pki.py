@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import fcntl
 import ipaddress
 import logging
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -145,11 +145,25 @@ def _locked(folder: Path) -> Iterator[None]:
     """Hold ``folder``'s lock: one provisioning process per node may run at the same time."""
     _make_dir(folder)
     with open(folder / LOCK, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        _lock_file(lock, True)
         try:
             yield
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            _lock_file(lock, False)
+
+
+def _lock_file(stream, locked: bool) -> None:
+    """An exclusive lock on an open file: flock on Linux and macOS, msvcrt on Windows."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        stream.seek(0)
+        # LK_LOCK retries for 10 seconds, then fails: enough for another node's PKI step.
+        msvcrt.locking(stream.fileno(), msvcrt.LK_LOCK if locked else msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(stream, fcntl.LOCK_EX if locked else fcntl.LOCK_UN)
 
 
 def _server_names(name: str, address: str) -> list[x509.GeneralName]:

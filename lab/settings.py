@@ -10,8 +10,8 @@ provisioners and the acceptance suite (through `load()`).
 >>> settings.box
 'generic/centos9s'
 
-    $ python3 -m lab.settings           # a short summary, for people
-    $ python3 -m lab.settings --json    # the resolved settings, for the Vagrantfile
+    $ .venv/bin/python -m lab.settings           # a short summary, for people
+    $ .venv/bin/python -m lab.settings --json    # the resolved settings, for the Vagrantfile
 
 The Vagrantfile runs this module on every `vagrant` command, so it imports
 nothing but the standard library and PyYAML, and stays quick.
@@ -31,7 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+try:
+    import yaml
+except ImportError:  # a Python without the project's requirements, e.g. the system's
+    raise SystemExit(
+        "lab.settings needs PyYAML, which the project's virtualenv has: run "
+        "`.venv/bin/python -m lab.settings`, or make the venv first (README, 'Set up the host')."
+    ) from None
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = REPO / "lab.yml"
@@ -87,7 +93,7 @@ DOCKER_DEFAULT_OOM_SCORE_ADJUST = -500
 TP_IMAGE_KEYS = ("alpine", "nginx", "redis", "python")
 IMAGE_REFERENCE = re.compile(r"^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]*$")
-VERSION_KEYS = ("docker", "compose", "rkt", "moby_seccomp")
+VERSION_KEYS = ("docker", "containerd", "buildx", "compose", "rkt", "moby_seccomp")
 NODE_KEYS = ("ip", "cpus", "memory", "disks")
 DISK_NAMES = ("data", "thinpool")
 # node1 carries the devicemapper thin pool (SEC-4); both nodes get /data (DCFG-3).
@@ -97,6 +103,10 @@ DISK_MINIMUM = {"data": "1G", "thinpool": "2G"}
 MIN_MEMORY_MIB = 1024
 # devicemapper, which SEC-4 needs, was removed from Docker Engine 25.
 MAX_DOCKER_MAJOR = 24
+# Docker's Engine 24 packages came beside containerd.io 1.6 (its static binaries carried
+# containerd 1.7); the repository now resolves an unpinned containerd.io to 2.x, which
+# no Engine 24 release was built or tested with.
+MAX_CONTAINERD_MAJOR = 1
 
 SIZE = re.compile(r"^([1-9][0-9]*)([MG])$")
 VERSION = re.compile(r"^([0-9]+)\.([0-9]+)\.([0-9]+)$")
@@ -119,6 +129,8 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Versions:
     docker: str
+    containerd: str  # Docker's containerd.io package, which also brings runc
+    buildx: str  # docker-buildx-plugin
     compose: str
     rkt: str
     moby_seccomp: str
@@ -566,12 +578,13 @@ class _Loader:
 
     def versions(self, data: dict) -> Versions | None:
         raw = self.required(data, "", "versions",
-                            'add `versions:` with docker: "24.0.9", compose, rkt and moby_seccomp')
+                            'add `versions:` with docker: "24.0.9", containerd, buildx, compose, '
+                            'rkt and moby_seccomp')
         if raw is _UNSET:
             return None
         raw = self.mapping("versions", raw, VERSION_KEYS, "versions")
-        examples = {"docker": "24.0.9", "compose": "2.27.0", "rkt": "1.29.0",
-                    "moby_seccomp": "v20.10.24"}
+        examples = {"docker": "24.0.9", "containerd": "1.6.28", "buildx": "0.12.1",
+                    "compose": "2.27.0", "rkt": "1.29.0", "moby_seccomp": "v20.10.24"}
         found = {}
         for name in VERSION_KEYS:
             key = f"versions.{name}"
@@ -601,6 +614,12 @@ class _Loader:
                 self.add(key, "is Docker Engine 25 or later, which removed the devicemapper "
                          "storage driver the TP needs (SEC-4)",
                          f'pin a 24.x release, e.g. "{example}"', value=value)
+                continue
+            if name == "containerd" and int(match.group(1)) > MAX_CONTAINERD_MAJOR:
+                self.add(key, "is containerd 2 or later, which Docker Engine 24 never shipped "
+                         "with (versions.docker)",
+                         f'pin the containerd.io 1.6 that Engine 24 shipped with, e.g. "{example}"',
+                         value=value)
                 continue
             found[name] = value
         if len(found) != len(VERSION_KEYS):
@@ -789,7 +808,7 @@ def summary(settings: Settings, environ: Mapping[str, str] = os.environ) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python3 -m lab.settings",
+        prog=".venv/bin/python -m lab.settings",
         description="Check lab.yml and the LAB_* variables, and show the resolved settings.")
     parser.add_argument("--file", default=str(DEFAULT_PATH), help="the settings file "
                         "(default: lab.yml at the repository's root)")

@@ -137,3 +137,4 @@ def deploy(settings: Settings, platform: platforms.Platform, store_moved: bool) 
     containers seen now will be gone after the restart."""
     install_compose(platform, settings)
     start_stack(settings, copy_stack(settings), store_moved)
+    platforms.open_port(platform, settings.ports["front"], "CMP-5")

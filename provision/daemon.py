@@ -122,6 +122,7 @@ def make_data_volume(settings: Settings, platform: platforms.Platform) -> None:
                replace=f"{lv} {settings.daemon.data_root} ext4 defaults 0 2")
     server.mount(name=f"Mount {lv} on {settings.daemon.data_root} (DCFG-3)",
                  path=settings.daemon.data_root, device=lv, fs_type="ext4")
+    platforms.label_as_docker_store(platform, settings.daemon.data_root)
 
 
 def add_users_to_docker_group(settings: Settings) -> None:

@@ -9,6 +9,8 @@ Run by ``vagrant up`` / ``vagrant provision`` for one node, or by hand:
 and "Robust conf": it is written once, with both sections' keys.
 """
 
+import os
+
 from pyinfra import host
 
 from lab.pki import ensure_pki
@@ -46,3 +48,15 @@ if main_node:
     security.run_hardened_container(settings, store_moved)
     # 5. Compose: the course's app behind NGINX, with Redis (app/)
     compose.deploy(settings, this, store_moved)
+
+# SELinux (CentOS): what the sections wrote where Docker and systemd read it, labelled as
+# the policy labels that place (absent paths, e.g. node2's /srv/tp15, are skipped).
+platform.restore_labels(this, [
+    os.path.dirname(daemon.DAEMON_JSON),  # daemon.json, daemon-tcp.json, tls/, seccomp/
+    daemon.TCP_UNIT,
+    "/etc/sysctl.d",                      # SEC-1's user namespaces
+    security.LVM_PROFILE,
+    compose.COMPOSE_WRAPPER,
+    compose.STACK_DIR,
+    operations.PAGE_DIR,
+])

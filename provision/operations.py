@@ -16,6 +16,7 @@ from pyinfra.facts.server import Command
 from pyinfra.operations import files, server
 
 from lab.settings import Settings
+from provision import platform as platforms
 
 PAGE_DIR = "/srv/tp15/nginx"
 HOME_PAGE = """\
@@ -70,6 +71,7 @@ def serve_home_page_with_nginx(settings: Settings, store_moved: bool) -> None:
         "OPS-6",
         store_moved,
     )
+    platforms.open_port(platforms.current(), settings.ports["nginx"], "OPS-6")
 
 
 def deploy(settings: Settings, store_moved: bool) -> None:

@@ -45,4 +45,5 @@ def deploy(platform: platforms.Platform, settings: Settings) -> None:
     """The section's steps in the TP's order."""
     install_runc(platform, settings)
     install_docker(platform, settings)
+    platforms.hold_docker_packages(platform, settings)
     start_docker()

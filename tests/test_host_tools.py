@@ -85,7 +85,8 @@ def _code_lines(text: str) -> list[str]:
         if heredoc and "<<<" not in line:
             end = heredoc.group(1)
         in_array = bool(re.search(r"\w=\([^)]*$", line))
-        lines.append(line)
+        # A case pattern (`offline)`, `--name|-n)`) before the branch's command.
+        lines.append(re.sub(r"^\s*[^\s()$=]+\)(\s|$)", " ", line))
     return lines
 
 

@@ -234,6 +234,23 @@ def test_docker_25_is_refused(tmp_path):
     assert "removed the devicemapper" in problem
 
 
+def test_containerd_2_is_refused(tmp_path):
+    path = broken(tmp_path, lambda d: d["versions"].update(containerd="2.1.4"))
+    problem = only_problem(path)
+    assert "versions.containerd: '2.1.4' is containerd 2 or later" in problem
+    assert 'e.g. "1.6.28"' in problem
+
+
+def test_containerd_and_buildx_are_pinned_like_the_engine(tmp_path):
+    settings = load(LAB_YML, environ={})
+    assert (settings.versions.containerd, settings.versions.buildx) == ("1.6.28", "0.12.1")
+    assert settings.to_dict()["versions"]["containerd"] == "1.6.28"
+    path = broken(tmp_path, lambda d: d["versions"].update(buildx="v0.12"))
+    assert "versions.buildx: 'v0.12' does not look like X.Y.Z" in only_problem(path)
+    path = broken(tmp_path, lambda d: d["versions"].pop("containerd"))
+    assert 'versions.containerd: missing; add `containerd: "1.6.28"`' in only_problem(path)
+
+
 def test_float_version_must_be_quoted(tmp_path):
     def change(data):
         data["versions"]["docker"] = 24.0
