@@ -1,14 +1,19 @@
 """Hosts and fixtures of the acceptance suite.
 
 Without ``--hosts`` the suite grades the running Vagrant lab: python-vagrant
-asks Vagrant which nodes run and how to reach them (``vagrant ssh-config``),
-and every check runs as root (sudo) on each of them. With ``--hosts`` it
-grades any machine testinfra can reach, e.g. a student's VM:
+asks Vagrant which nodes run, each is reached with the SSH details the
+Vagrantfile's trigger wrote for pyinfra (``.vagrant/lab/ssh-config.NODE``), and
+every check runs as root (sudo) on each of them. With ``--hosts`` it grades any
+machine testinfra can reach, e.g. a student's VM:
 
     pytest acceptance/ --hosts=ssh://student@192.168.56.20 --sudo
+
+Each test records its host (``paramiko://node1``) as a ``host`` user property,
+beside its ``requirement`` properties: the report and the JUnit XML read them.
 """
 
-from pathlib import Path
+import json
+from urllib.parse import urlencode
 
 import pytest
 import vagrant
@@ -16,11 +21,12 @@ import vagrant
 from acceptance.report import RequirementReport
 from lab.catalogue import load_catalogue
 from lab.pki import ensure_pki
-from lab.settings import PKI_DIR, REPO, STATE_DIR, load
+from lab.settings import PKI_DIR, REPO, load, ssh_config_file
+from provision.daemon_config import DAEMON_JSON
 
 
-def _lab_hosts() -> tuple[list[str], Path]:
-    """The running lab's nodes, with their SSH details written for testinfra."""
+def _lab_hosts() -> list[str]:
+    """The running lab's nodes as testinfra hosts, each with its node's SSH config."""
     lab = vagrant.Vagrant(root=str(REPO), quiet_stderr=True)
     running = [status.name for status in lab.status() if status.state == "running"]
     if not running:
@@ -29,10 +35,16 @@ def _lab_hosts() -> tuple[list[str], Path]:
             "machine with --hosts=ssh://USER@ADDRESS --sudo.",
             returncode=2,
         )
-    STATE_DIR.mkdir(parents=True, exist_ok=True)
-    ssh_config = STATE_DIR / "ssh-config"
-    ssh_config.write_text("\n".join(lab.ssh_config(vm_name=name) for name in running))
-    return running, ssh_config
+    missing = [name for name in running if not ssh_config_file(name).exists()]
+    if missing:
+        pytest.exit(
+            f"Running without the SSH details the Vagrantfile writes after `up`, `provision` "
+            f"and `reload` ({ssh_config_file('NODE')}): {', '.join(missing)}. Run "
+            f"`vagrant provision {' '.join(missing)}`.",
+            returncode=2,
+        )
+    return [f"paramiko://{name}?{urlencode({'ssh_config': ssh_config_file(name)})}"
+            for name in running]
 
 
 def pytest_configure(config):
@@ -41,23 +53,29 @@ def pytest_configure(config):
         "main Docker host); on --hosts, run everywhere")
     if config.option.hosts is None:
         config.lab_nodes = True
-        running, ssh_config = _lab_hosts()
-        config.option.hosts = ",".join(f"paramiko://{name}" for name in running)
-        config.option.ssh_config = str(ssh_config)
+        config.option.hosts = ",".join(_lab_hosts())
         config.option.sudo = True
-    config.pluginmanager.register(RequirementReport(load_catalogue()), "lab-requirements")
+    # The report is about outcomes: a run that only collects has none.
+    if not config.option.collectonly:
+        config.pluginmanager.register(RequirementReport(load_catalogue()), "lab-requirements")
+
+
+def _testinfra_host(item):
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("_testinfra_host") if callspec else None
 
 
 def pytest_collection_modifyitems(config, items):
-    """Drop (not skip) the lab's node-specific tests on the other nodes."""
-    if not getattr(config, "lab_nodes", False):
-        return
+    """Record each test's host; on the Vagrant lab, drop (not skip) the node-specific
+    tests on the other nodes."""
     kept = []
     for item in items:
+        host = _testinfra_host(item)
+        if host:
+            item.user_properties.append(("host", host.backend.get_pytest_id()))
         marker = item.get_closest_marker("nodes")
-        callspec = getattr(item, "callspec", None)
-        host = callspec.params.get("_testinfra_host") if callspec else None
-        if marker and host and host.backend.get_hostname() not in marker.args:
+        if (getattr(config, "lab_nodes", False) and marker and host
+                and host.backend.get_hostname() not in marker.args):
             config.hook.pytest_deselected(items=[item])
         else:
             kept.append(item)
@@ -88,3 +106,47 @@ def lab_pki(settings):
     if not (PKI_DIR / "ca.pem").exists():
         pytest.skip(f"no lab PKI in {PKI_DIR}: provision the lab first (vagrant up)")
     return ensure_pki(PKI_DIR, {n.name: n.ip for n in settings.nodes.values()})
+
+
+@pytest.fixture(scope="module")
+def docker_info(host) -> dict:
+    """The main daemon's ``docker info``, e.g. ``docker_info["DockerRootDir"]``; fails,
+    saying what to do, when the daemon does not answer."""
+    shown = host.run("docker info --format '{{json .}}'")
+    info = json.loads(shown.stdout) if shown.rc == 0 else {}
+    # A CLI that reaches no daemon may still exit 0, with the error in ServerErrors.
+    problem = shown.stderr.strip() if shown.rc else "; ".join(info.get("ServerErrors") or [])
+    if shown.rc or problem:
+        pytest.fail(f"`docker info` failed: {problem or f'exit {shown.rc}'}. Is dockerd "
+                    "running? `systemctl status docker` says why it stopped.")
+    return info
+
+
+@pytest.fixture(scope="module")
+def daemon_json(host) -> dict:
+    """/etc/docker/daemon.json, or {} when there is none; fails, saying so, when it is
+    not JSON (dockerd would not start)."""
+    config = host.file(DAEMON_JSON)
+    if not config.exists:
+        return {}
+    try:
+        return json.loads(config.content_string)
+    except json.JSONDecodeError as error:
+        pytest.fail(f"{DAEMON_JSON} is not valid JSON ({error}); dockerd won't start. "
+                    f"`python3 -m json.tool {DAEMON_JSON}` shows where.")
+
+
+@pytest.fixture
+def container(host):
+    """Starts containers with ``docker run -d OPTIONS`` and removes them afterwards:
+    ``cid = container("alpine sleep 9999")``."""
+    started = []
+
+    def run(options: str) -> str:
+        cid = host.check_output(f"docker run -d {options}")
+        started.append(cid)
+        return cid
+
+    yield run
+    for cid in started:
+        host.run(f"docker rm -f {cid}")

@@ -2,13 +2,15 @@
 
 One line per requirement of lab/requirements.yml, for an instructor:
 
-    RUNC-1  PASS         runc is installed and on PATH              ssh://node1, ssh://node2
-    RUNC-3  FAIL         docker info reports runc as default …      ssh://node1
+    RUNC-1  PASS         runc is installed and on PATH              paramiko://node1, paramiko://node2
+    RUNC-3  FAIL         docker info reports runc as default …      paramiko://node1
             -> Configure Docker to use runc (hint from the catalogue)
     RKT-1   NOT COVERED  rkt 1.29.0 installed …                      no acceptance test yet
 
 A requirement passes only when every test that names it passed on every host;
-a skip is never a pass.
+a skip is never a pass. The report reads each test's ``requirement`` and
+``host`` user properties, recorded at collection (conftest.py,
+acceptance/conftest.py); a test without a host shows as ``-``.
 """
 
 from collections import defaultdict
@@ -16,14 +18,6 @@ from collections import defaultdict
 import pytest
 
 STATUS_ORDER = ("FAIL", "SKIP", "PASS")
-
-
-def _host_of(nodeid: str) -> str:
-    """The testinfra host in a test id: ``test_x.py::test_y[ssh://node1]`` -> ``ssh://node1``."""
-    if nodeid.endswith("]") and "[" in nodeid:
-        params = nodeid[nodeid.rindex("[") + 1 : -1]
-        return next((p for p in params.split("-") if "://" in p), params)
-    return "-"
 
 
 class RequirementReport:
@@ -38,7 +32,7 @@ class RequirementReport:
         requirements = [value for key, value in report.user_properties if key == "requirement"]
         if not requirements or (report.when != "call" and report.passed):
             return
-        host = _host_of(report.nodeid)
+        host = next((value for key, value in report.user_properties if key == "host"), "-")
         if report.passed:
             status, detail = "PASS", None
         elif report.skipped:

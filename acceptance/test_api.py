@@ -57,6 +57,5 @@ def test_curl_created_container_has_an_ip(host, curl_container):
         "The container started with curl has no IP in NetworkSettings.IPAddress: is it on the "
         "default bridge network?"
     )
-    seen = host.check_output(f"docker inspect --format '{{{{.NetworkSettings.IPAddress}}}}' "
-                             f"{curl_container}")
+    seen = host.docker(curl_container).inspect()["NetworkSettings"]["IPAddress"]
     assert address == seen, f"curl says {address}, docker inspect says {seen}."

@@ -46,15 +46,14 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(host) -> Stack:
     """The compose project that runs the most of db, app and front."""
-    fields = ("project", "service", "project.working_dir", "project.config_files")
-    template = "|".join(f'{{{{.Label "{LABEL}.{field}"}}}}' for field in fields)
-    shown = host.check_output(f"docker ps --filter label={LABEL}.project --format '{template}'")
     projects: dict[str, dict] = {}
-    for line in shown.splitlines():
-        project, service, working_dir, config_files = line.split("|")
-        found = projects.setdefault(project, {"working_dir": working_dir,
-                                              "config_files": config_files, "services": set()})
-        found["services"].add(service)
+    for container in host.docker.get_containers(label=f"{LABEL}.project", status="running"):
+        labels = container.inspect()["Config"]["Labels"]
+        found = projects.setdefault(labels[f"{LABEL}.project"], {
+            "working_dir": labels.get(f"{LABEL}.project.working_dir", ""),
+            "config_files": labels.get(f"{LABEL}.project.config_files", ""),
+            "services": set()})
+        found["services"].add(labels.get(f"{LABEL}.service", ""))
     if not projects:
         pytest.fail("No container started by Compose is running: write the stack's compose file, "
                     "then `docker compose up -d` in its folder.")
@@ -87,7 +86,9 @@ def compose(host, stack) -> Compose:
 
 
 def containers(host, stack: Stack, service: str) -> list[str]:
-    """The running containers of ``service`` in the stack."""
+    """The IDs of the running containers of ``service`` in the stack."""
+    # Not host.docker.get_containers: its objects hide the name, which then costs a
+    # `docker inspect` each time a test passes a container to `docker exec`.
     return host.check_output(f"docker ps -q --filter label={LABEL}.project={stack.project} "
                              f"--filter label={LABEL}.service={service}").split()
 
@@ -101,12 +102,6 @@ def one(host, stack: Stack, service: str) -> str:
         "why it stopped."
     )
     return found[0]
-
-
-def inspect(host, container: str, template: str):
-    """``docker inspect --format '{{json TEMPLATE}}' CONTAINER``, decoded."""
-    return json.loads(host.check_output(
-        f"docker inspect --format '{{{{json {template}}}}}' {container}"))
 
 
 @pytest.fixture(scope="module")
@@ -179,11 +174,12 @@ def test_compose_is_the_documented_package(host, settings):
 @pytest.fixture(scope="module")
 def app_image(host, stack) -> str:
     """The ID of the image the app's container runs."""
-    return inspect(host, one(host, stack, "app"), ".Image")
+    return host.docker(one(host, stack, "app")).inspect()["Image"]
 
 
 def layers(host, image: str) -> list[str] | None:
-    """The image's filesystem layers, bottom first; None when there is no such image."""
+    """The image's filesystem layers, bottom first; None when there is no such image.
+    (host.docker is for containers.)"""
     shown = host.run(f"docker image inspect --format '{{{{json .RootFS.Layers}}}}' {image}")
     return json.loads(shown.stdout) if shown.rc == 0 else None
 
@@ -237,7 +233,7 @@ def test_stack_runs_db_app_and_front(stack):
 
 def published(host, container: str) -> dict[str, list[str]]:
     """Container port -> the host ports it is published on."""
-    ports = inspect(host, container, ".NetworkSettings.Ports") or {}
+    ports = host.docker(container).inspect()["NetworkSettings"]["Ports"] or {}
     return {port: [binding["HostPort"] for binding in bindings]
             for port, bindings in ports.items() if bindings}
 
@@ -264,17 +260,22 @@ def test_front_publishes_port_80(host, stack, settings):
 
 # -- CMP-4: db and db.b3.ingesup ------------------------------------------------------------
 
-def probe() -> tuple[str, str]:
-    """A fresh key and value, so that a check never reads an older run's data."""
+@pytest.fixture
+def probe(host, stack):
+    """A fresh key and value, so that a check never reads an older run's data; deleted
+    afterwards from db's Redis, as written there and as the app stores it (KEY_PREFIX)."""
     tag = uuid.uuid4().hex[:8]
-    return f"tp15-probe-{tag}", f"value-{tag}"
+    key, value = f"tp15-probe-{tag}", f"value-{tag}"
+    yield key, value
+    for db in containers(host, stack, "db"):
+        host.run("docker exec %s redis-cli DEL %s %s", db, key, KEY_PREFIX + key)
 
 
 @pytest.mark.req("CMP-4")
 @pytest.mark.parametrize("name", ["db", "db.b3.ingesup"])
 def test_name_resolves_to_redis_in_the_app_container(host, stack, name):
-    addresses = [network["IPAddress"] for network in
-                 inspect(host, one(host, stack, "db"), ".NetworkSettings.Networks").values()]
+    networks = host.docker(one(host, stack, "db")).inspect()["NetworkSettings"]["Networks"]
+    addresses = [network["IPAddress"] for network in networks.values()]
     resolved = host.run("docker exec %s python -c %s %s", one(host, stack, "app"),
                         "import socket, sys; print(socket.gethostbyname(sys.argv[1]))", name)
     assert resolved.rc == 0 and resolved.stdout.strip() in addresses, (
@@ -287,17 +288,14 @@ def test_name_resolves_to_redis_in_the_app_container(host, stack, name):
 
 @pytest.mark.req("CMP-4")
 @pytest.mark.parametrize("name", ["db", "db.b3.ingesup"])
-def test_app_container_writes_and_reads_redis_through_name(host, stack, name):
-    key, value = probe()
+def test_app_container_writes_and_reads_redis_through_name(host, stack, name, probe):
+    key, value = probe
     script = ("import redis, sys; r = redis.Redis(host=sys.argv[1], port=6379, socket_timeout=10);"
               " r.set(sys.argv[2], sys.argv[3]); print(r.get(sys.argv[2]).decode())")
     db = one(host, stack, "db")
-    try:
-        run = host.run("docker exec %s python -c %s %s %s %s", one(host, stack, "app"), script,
-                       name, key, value)
-        stored = host.run("docker exec %s redis-cli GET %s", db, key).stdout.strip()
-    finally:
-        host.run("docker exec %s redis-cli DEL %s", db, key)
+    run = host.run("docker exec %s python -c %s %s %s %s", one(host, stack, "app"), script,
+                   name, key, value)
+    stored = host.run("docker exec %s redis-cli GET %s", db, key).stdout.strip()
     assert run.rc == 0 and run.stdout.strip() == value, (
         f"From the app's container, Redis at {name}:6379 did not store and give back a value "
         f"({run.stderr.strip()[-300:]}): is db a Redis listening on 6379 in the same network?"
@@ -308,18 +306,15 @@ def test_app_container_writes_and_reads_redis_through_name(host, stack, name):
 
 
 @pytest.mark.req("CMP-4")
-def test_value_put_through_the_app_is_stored_in_redis(host, stack):
-    key, value = probe()
+def test_value_put_through_the_app_is_stored_in_redis(host, stack, probe):
+    key, value = probe
     script = ("import sys, urllib.request as u; print(u.urlopen(u.Request("
               f"'http://localhost:{APP_PORT}/kv/' + sys.argv[1], data=sys.argv[2].encode(), "
               "method='PUT'), timeout=30).status)")
     db = one(host, stack, "db")
-    try:
-        put = host.run("docker exec %s python -c %s %s %s", one(host, stack, "app"), script, key,
-                       value)
-        stored = host.run("docker exec %s redis-cli GET %s", db, KEY_PREFIX + key).stdout.strip()
-    finally:
-        host.run("docker exec %s redis-cli DEL %s", db, KEY_PREFIX + key)
+    put = host.run("docker exec %s python -c %s %s %s", one(host, stack, "app"), script, key,
+                   value)
+    stored = host.run("docker exec %s redis-cli GET %s", db, KEY_PREFIX + key).stdout.strip()
     assert put.stdout.strip() == "201", (
         f"PUT /kv/{key} to the app answered {put.stdout.strip() or put.stderr.strip()[-300:]}: "
         "`docker compose logs app`."
@@ -331,16 +326,13 @@ def test_value_put_through_the_app_is_stored_in_redis(host, stack):
 
 
 @pytest.mark.req("CMP-4")
-def test_value_set_in_redis_is_read_by_the_app(host, stack):
-    key, value = probe()
+def test_value_set_in_redis_is_read_by_the_app(host, stack, probe):
+    key, value = probe
     script = ("import json, sys, urllib.request as u; print(json.load(u.urlopen("
               f"'http://localhost:{APP_PORT}/kv/' + sys.argv[1], timeout=30))['value'])")
-    db = one(host, stack, "db")
-    try:
-        host.run_expect([0], "docker exec %s redis-cli SET %s %s", db, KEY_PREFIX + key, value)
-        read = host.run("docker exec %s python -c %s %s", one(host, stack, "app"), script, key)
-    finally:
-        host.run("docker exec %s redis-cli DEL %s", db, KEY_PREFIX + key)
+    host.run_expect([0], "docker exec %s redis-cli SET %s %s", one(host, stack, "db"),
+                    KEY_PREFIX + key, value)
+    read = host.run("docker exec %s python -c %s %s", one(host, stack, "app"), script, key)
     assert read.stdout.strip() == value, (
         f"The app does not read what db's Redis holds under {KEY_PREFIX}{key} "
         f"({read.stdout.strip() or read.stderr.strip()[-300:]}): REDIS_HOST must be db."

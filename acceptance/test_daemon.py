@@ -1,6 +1,5 @@
 """TP section "Docker basics — 1. Basic configuration" (DCFG-*)."""
 
-import json
 import socket
 
 import docker
@@ -9,22 +8,15 @@ import requests
 
 from lab.pki import make_foreign_client
 from lab.settings import DOCKER_DEFAULT_OOM_SCORE_ADJUST, PKI_DIR
-
-
-def unit_state(host, unit: str) -> dict[str, str]:
-    """``systemctl show``'s LoadState, ActiveState and UnitFileState of ``unit``.
-
-    (testinfra's Service.exists lists every unit file: seconds under qemu TCG.)
-    """
-    shown = host.check_output(
-        f"systemctl show --property=LoadState,ActiveState,UnitFileState {unit}")
-    return dict(line.split("=", 1) for line in shown.splitlines())
+from provision.daemon_config import DAEMON_JSON
 
 
 @pytest.mark.req("DCFG-1")
 @pytest.mark.parametrize("unit", ["docker.socket", "docker.service"])
 def test_docker_unit_exists_and_is_active(host, unit):
-    state = unit_state(host, unit)
+    # LoadState, not Service.exists: that lists every unit file, seconds under qemu TCG;
+    # systemd_properties is the one `systemctl show UNIT`.
+    state = host.service(unit).systemd_properties
     assert state["LoadState"] == "loaded", (
         f"The systemd unit {unit} does not exist ({state['LoadState']}): Docker Engine is not "
         "installed from its package (docker-ce brings docker.service and docker.socket)."
@@ -33,17 +25,6 @@ def test_docker_unit_exists_and_is_active(host, unit):
         f"{unit} is {state['ActiveState']}, not active: `systemctl enable --now {unit}`; "
         f"`systemctl status {unit}` shows why it stopped."
     )
-
-
-def docker_info(host, field: str) -> str:
-    """One field of the main daemon's ``docker info``."""
-    return host.check_output(f"docker info --format '{{{{.{field}}}}}'")
-
-
-def daemon_json(host) -> dict:
-    """/etc/docker/daemon.json, or {} when there is none."""
-    config = host.file("/etc/docker/daemon.json")
-    return json.loads(config.content_string) if config.exists else {}
 
 
 @pytest.mark.req("DCFG-2")
@@ -77,8 +58,8 @@ def test_user_outside_docker_group_is_refused(host):
 
 
 @pytest.mark.req("DCFG-3")
-def test_docker_root_dir_is_data(host, settings):
-    root = docker_info(host, "DockerRootDir")
+def test_docker_root_dir_is_data(docker_info, settings):
+    root = docker_info["DockerRootDir"]
     wanted = settings.daemon.data_root
     # With userns-remap (SEC-2) Docker works in a subfolder, /data/UID.GID.
     assert root == wanted or root.startswith(wanted + "/"), (
@@ -90,12 +71,14 @@ def test_docker_root_dir_is_data(host, settings):
 @pytest.mark.req("DCFG-3")
 def test_data_is_its_own_lvm_volume(host, settings):
     mount = settings.daemon.data_root
-    source = host.run(f"findmnt -n -o SOURCE --mountpoint {mount}").stdout.strip()
-    assert source, (
+    mounted = host.mount_point(mount)
+    assert mounted.exists, (
         f"Nothing is mounted on {mount}: make an LVM logical volume (pvcreate, vgcreate, "
         f"lvcreate, mkfs), mount it on {mount} and add it to /etc/fstab."
     )
-    kind = host.check_output(f"lsblk -no TYPE {source}")
+    source = mounted.device
+    # lsblk, not host.block_device: that knows sizes and partitions, not LVM volumes.
+    kind = host.check_output("lsblk -no TYPE %s", source)
     assert kind == "lvm", f"{mount} is mounted from {source}, a {kind}, not an LVM volume."
     fstab = host.file("/etc/fstab").content_string
     assert any(line.split()[1:2] == [mount] for line in fstab.splitlines()
@@ -105,9 +88,9 @@ def test_data_is_its_own_lvm_volume(host, settings):
 
 
 @pytest.mark.req("DCFG-4")
-def test_daemon_oom_score_is_lowered(host, settings):
-    configured = daemon_json(host).get("oom-score-adjust", settings.daemon.oom_score_adjust)
-    pid = host.check_output("systemctl show --property=MainPID --value docker.service")
+def test_daemon_oom_score_is_lowered(host, settings, daemon_json):
+    configured = daemon_json.get("oom-score-adjust", settings.daemon.oom_score_adjust)
+    pid = host.service("docker.service").systemd_properties["MainPID"]
     score = int(host.file(f"/proc/{pid}/oom_score_adj").content_string)
     assert score == configured, (
         f"dockerd (pid {pid}) has oom_score_adj {score}, not the configured {configured}: "
@@ -120,15 +103,11 @@ def test_daemon_oom_score_is_lowered(host, settings):
 
 
 @pytest.mark.req("DCFG-5")
-def test_daemon_json_is_valid_and_not_contradicted_by_execstart(host):
-    config = host.file("/etc/docker/daemon.json")
-    assert config.exists, "/etc/docker/daemon.json is missing: configure dockerd there."
-    try:
-        keys = json.loads(config.content_string)
-    except json.JSONDecodeError as error:
-        pytest.fail(f"/etc/docker/daemon.json is not valid JSON ({error}); dockerd won't start.")
-    execstart = host.check_output("systemctl show --property=ExecStart --value docker.service")
-    both = [key for key in keys if f"--{key}" in execstart]
+def test_daemon_json_is_valid_and_not_contradicted_by_execstart(host, daemon_json):
+    # daemon_json has already failed, saying where, if the file is not JSON.
+    assert host.file(DAEMON_JSON).exists, f"{DAEMON_JSON} is missing: configure dockerd there."
+    execstart = host.service("docker.service").systemd_properties.get("ExecStart", "")
+    both = [key for key in daemon_json if f"--{key}" in execstart]
     assert not both, (
         f"{both} are set in daemon.json and as flags in docker.service's ExecStart: dockerd "
         "refuses to start; keep them in daemon.json only (systemctl edit docker.service)."
@@ -158,22 +137,23 @@ def assert_listening(address, port):
 
 @pytest.mark.req("DCFG-6")
 def test_tcp_daemon_is_enabled_and_active(host):
-    state = unit_state(host, "docker-tcp.service")
+    state = host.service("docker-tcp.service").systemd_properties
     assert state["LoadState"] == "loaded", (
         "docker-tcp.service does not exist: write /etc/systemd/system/docker-tcp.service.")
-    assert state["UnitFileState"] == "enabled", (
+    assert state.get("UnitFileState") == "enabled", (
         "docker-tcp.service is not enabled: `systemctl enable docker-tcp`.")
     assert state["ActiveState"] == "active", (
         "docker-tcp.service is not active: `journalctl -u docker-tcp` says why.")
 
 
 @pytest.mark.req("DCFG-6")
-def test_tcp_daemon_answers_the_lab_client_from_outside(host, address, settings, lab_pki):
+def test_tcp_daemon_answers_the_lab_client_from_outside(address, settings, lab_pki,
+                                                        docker_info):
     assert_listening(address, settings.daemon.tcp_port)
     client = tcp_client(address, settings.daemon.tcp_port, lab_pki,
                         (str(lab_pki.client_cert), str(lab_pki.client_key)))
     info = client.info()
-    main_root = docker_info(host, "DockerRootDir")
+    main_root = docker_info["DockerRootDir"]
     # (Not the engine ID: both daemons derive it from the same /etc/docker/key.json.)
     assert info["DockerRootDir"] != main_root, (
         f"The daemon on {address}:{settings.daemon.tcp_port} is the main one (same data root "

@@ -12,25 +12,10 @@ from lab.settings import MAIN_NODE
 pytestmark = pytest.mark.nodes(MAIN_NODE)
 
 
-@pytest.fixture
-def container(host):
-    """Starts containers with ``docker run -d`` and removes them afterwards."""
-    started = []
-
-    def run(options: str) -> str:
-        cid = host.check_output(f"docker run -d {options}")
-        started.append(cid)
-        return cid
-
-    yield run
-    for cid in started:
-        host.run(f"docker rm -f {cid}")
-
-
 @pytest.mark.req("OPS-1")
 def test_detached_alpine_sleep_runs(host, container):
     cid = container("alpine sleep 9999")
-    state = host.check_output(f"docker inspect --format '{{{{.State.Status}}}}' {cid}")
+    state = host.docker(cid).inspect()["State"]["Status"]
     assert state == "running", (
         f"`docker run -d alpine sleep 9999` gave a container that is {state}: "
         f"`docker logs {cid[:12]}` says why."
@@ -59,9 +44,8 @@ def test_interactive_alpine_shell_gets_a_terminal(host):
 def test_container_processes_do_not_belong_to_root(host, container):
     cid = container("--user 1000:1000 alpine sleep 9999")
     inside = host.check_output(f"docker exec {cid} id -u")
-    pid = host.check_output(f"docker inspect --format '{{{{.State.Pid}}}}' {cid}")
-    outside = host.check_output(f"ps -o uid= -p {pid}")
-    assert inside != "0" and outside != "0", (
+    outside = host.process.get(pid=host.docker(cid).inspect()["State"]["Pid"]).uid
+    assert inside != "0" and outside != 0, (
         f"With --user 1000:1000 the process is uid {inside} inside and {outside} on the host: "
         "both must differ from 0 (root)."
     )
@@ -93,22 +77,21 @@ def test_host_home_is_visible_in_alpine_with_v(host):
 
 @pytest.mark.req("OPS-6")
 def test_nginx_serves_the_mounted_page_from_outside(host, address, settings):
-    published = host.check_output(f"docker ps --filter publish={settings.ports['nginx']} "
-                                  "--format '{{.ID}}'")
+    published = host.docker.get_containers(publish=str(settings.ports["nginx"]),
+                                            status="running")
     assert published, (
         f"No container publishes port {settings.ports['nginx']}: "
         f"`docker run -d -v PAGE_DIR:/usr/share/nginx/html -p {settings.ports['nginx']}:80 nginx`."
     )
-    cid = published.split()[0]
-    mounts = host.check_output(
-        f"docker inspect --format '{{{{range .Mounts}}}}{{{{.Source}}}}={{{{.Destination}}}} "
-        f"{{{{end}}}}' {cid}")
-    sources = [m.split("=")[0] for m in mounts.split() if m.endswith("=/usr/share/nginx/html")]
-    assert sources, f"Container {cid} has no -v mount on /usr/share/nginx/html ({mounts})."
-    page = host.file(f"{sources[0]}/index.html").content_string
+    nginx = published[0].inspect()
+    mounts = {mount["Destination"]: mount["Source"] for mount in nginx["Mounts"]}
+    source = mounts.get("/usr/share/nginx/html")
+    assert source, (f"Container {nginx['Name'].lstrip('/')} has no -v mount on "
+                    f"/usr/share/nginx/html ({mounts}).")
+    page = host.file(f"{source}/index.html").content_string
     url = f"http://{address}:{settings.ports['nginx']}/"
     with urllib.request.urlopen(url, timeout=20) as response:
         served = response.read().decode()
     assert served == page, (
-        f"{url} from the host machine does not serve {sources[0]}/index.html: check -p and -v."
+        f"{url} from the host machine does not serve {source}/index.html: check -p and -v."
     )

@@ -11,13 +11,16 @@ import time
 
 import pytest
 
-from lab.settings import MAIN_NODE, seccomp_profile
+from lab.settings import MAIN_NODE, load, seccomp_profile
 from provision.security import HARDENED_OPTIONS
+
+# SEC-4 and SEC-5 are for the lab's nodes with a thin pool (lab.yml decides: node1).
+THIN_POOL_NODES = [node.name for node in load().nodes.values() if node.thin_pool]
 
 
 @pytest.mark.req("SEC-1")
 def test_kernel_allows_user_namespaces(host):
-    limit = int(host.check_output("sysctl -n user.max_user_namespaces"))
+    limit = host.sysctl("user.max_user_namespaces")
     assert limit > 0, (
         "user.max_user_namespaces is 0: user namespaces are disabled. "
         "`sysctl -w user.max_user_namespaces=15000` and keep it in /etc/sysctl.d/."
@@ -29,19 +32,9 @@ def test_kernel_allows_user_namespaces(host):
     )
 
 
-def security_options(host) -> list[str]:
-    """``docker info``'s Security Options, e.g. ['name=seccomp,profile=…', 'name=userns']."""
-    return json.loads(host.check_output("docker info --format '{{json .SecurityOptions}}'"))
-
-
-def daemon_json(host) -> dict:
-    config = host.file("/etc/docker/daemon.json")
-    return json.loads(config.content_string) if config.exists else {}
-
-
-def remap_range(host) -> tuple[str, int]:
+def remap_range(host, daemon_json: dict) -> tuple[str, int]:
     """The remap user (daemon.json userns-remap) and the first uid of its range."""
-    remap = daemon_json(host).get("userns-remap")
+    remap = daemon_json.get("userns-remap")
     assert remap, ("daemon.json has no \"userns-remap\": add \"userns-remap\": \"default\" "
                    "and restart docker.")
     user = "dockremap" if remap == "default" else remap.split(":")[0]
@@ -52,8 +45,9 @@ def remap_range(host) -> tuple[str, int]:
 
 
 @pytest.mark.req("SEC-2")
-def test_daemon_remaps_user_namespaces(host):
-    options = security_options(host)
+def test_daemon_remaps_user_namespaces(docker_info):
+    # Security Options, e.g. ['name=seccomp,profile=…', 'name=userns']
+    options = docker_info["SecurityOptions"]
     assert "name=userns" in options, (
         f"docker info's Security Options are {options}, without userns: set "
         "\"userns-remap\": \"default\" in /etc/docker/daemon.json and restart docker."
@@ -61,21 +55,22 @@ def test_daemon_remaps_user_namespaces(host):
 
 
 @pytest.mark.req("SEC-2")
-def test_remap_user_has_subordinate_ids(host):
-    user, _ = remap_range(host)
+def test_remap_user_has_subordinate_ids(host, daemon_json):
+    user, _ = remap_range(host, daemon_json)
     assert f"{user}:" in host.file("/etc/subgid").content_string, (
         f"/etc/subgid has no range for {user}."
     )
 
 
 @pytest.mark.req("SEC-2")
-def test_remapped_data_dir_belongs_to_the_remapped_uid(host, settings):
-    _, first = remap_range(host)
-    root = host.check_output("docker info --format '{{.DockerRootDir}}'")
+def test_remapped_data_dir_belongs_to_the_remapped_uid(host, settings, daemon_json,
+                                                       docker_info):
+    _, first = remap_range(host, daemon_json)
+    root = docker_info["DockerRootDir"]
     # dockerd keeps the folder itself root-owned (mode 0710) with the remapped
     # group, so that the remapped root can traverse it and nobody else.
-    group = host.check_output(f"stat -c %g {root}")
-    assert root.startswith(settings.daemon.data_root + "/") and group == str(first), (
+    group = host.file(root).gid
+    assert root.startswith(settings.daemon.data_root + "/") and group == first, (
         f"Docker's data dir is {root}, group {group}: with userns-remap it is "
         f"{settings.daemon.data_root}/{first}.{first} and belongs to the remapped group {first}."
     )
@@ -83,24 +78,20 @@ def test_remapped_data_dir_belongs_to_the_remapped_uid(host, settings):
 
 @pytest.mark.req("SEC-2")
 @pytest.mark.nodes(MAIN_NODE)
-def test_container_root_is_unprivileged_on_the_host(host, settings):
-    _, first = remap_range(host)
-    cid = host.check_output(f"docker run -d {settings.tp_images['alpine']} sleep 300")
-    try:
-        pid = host.check_output(f"docker inspect --format '{{{{.State.Pid}}}}' {cid}")
-        inside = host.check_output(f"docker exec {cid} id -u")
-        outside = host.check_output(f"ps -o uid= -p {pid}")
-    finally:
-        host.run(f"docker rm -f {cid}")
-    assert inside == "0" and outside == str(first), (
+def test_container_root_is_unprivileged_on_the_host(host, settings, daemon_json, container):
+    _, first = remap_range(host, daemon_json)
+    cid = container(f"{settings.tp_images['alpine']} sleep 300")
+    inside = host.check_output(f"docker exec {cid} id -u")
+    outside = host.process.get(pid=host.docker(cid).inspect()["State"]["Pid"]).uid
+    assert inside == "0" and outside == first, (
         f"root in a container (uid {inside} inside) is uid {outside} on the host, not the "
         f"remapped {first}: userns-remap is not in effect."
     )
 
 
 @pytest.mark.req("SEC-3")
-def test_daemon_uses_mobys_profile(host, settings):
-    path = daemon_json(host).get("seccomp-profile")
+def test_daemon_uses_mobys_profile(host, settings, daemon_json, docker_info):
+    path = daemon_json.get("seccomp-profile")
     assert path, ("daemon.json names no \"seccomp-profile\": install Moby's "
                   "profiles/seccomp/default.json and name it there.")
     installed = json.loads(host.file(path).content_string)
@@ -109,7 +100,8 @@ def test_daemon_uses_mobys_profile(host, settings):
         f"{path} is not Moby's profile {settings.versions.moby_seccomp} "
         "(profiles/seccomp/default.json of that release)."
     )
-    seccomp = [option for option in security_options(host) if option.startswith("name=seccomp")]
+    seccomp = [option for option in docker_info["SecurityOptions"]
+               if option.startswith("name=seccomp")]
     assert seccomp and f"profile={path}" in seccomp[0], (
         f"docker info shows {seccomp or 'no seccomp'}, not the profile {path}: restart docker."
     )
@@ -144,21 +136,22 @@ def test_profile_blocks_unshare_without_sys_admin(host, settings):
     )
 
 
-def driver_status(host) -> dict[str, str]:
+def driver_status(docker_info) -> dict[str, str]:
     """``docker info``'s storage driver details, e.g. {'Pool Name': 'docker-thinpool', …}."""
-    return dict(json.loads(host.check_output("docker info --format '{{json .DriverStatus}}'")))
+    return dict(docker_info["DriverStatus"] or [])
 
 
+# LVM has no testinfra module: lvs, pvs and lvmconfig answer for themselves.
 def thin_pool_usage(host) -> float:
     """How full docker/thinpool's data is, in percent (``lvs -o data_percent``)."""
     return float(host.check_output("lvs --noheadings -o data_percent docker/thinpool").strip())
 
 
 @pytest.mark.req("SEC-4")
-@pytest.mark.nodes(MAIN_NODE)
-def test_storage_driver_is_devicemapper_on_the_thin_pool(host):
-    driver = host.check_output("docker info --format '{{.Driver}}'")
-    status = driver_status(host) if driver == "devicemapper" else {}
+@pytest.mark.nodes(*THIN_POOL_NODES)
+def test_storage_driver_is_devicemapper_on_the_thin_pool(docker_info):
+    driver = docker_info["Driver"]
+    status = driver_status(docker_info) if driver == "devicemapper" else {}
     assert status.get("Pool Name") == "docker-thinpool", (
         f"docker info shows the storage driver {driver!r}, pool "
         f"{status.get('Pool Name')!r}: set \"storage-driver\": \"devicemapper\" and "
@@ -168,9 +161,10 @@ def test_storage_driver_is_devicemapper_on_the_thin_pool(host):
 
 
 @pytest.mark.req("SEC-4")
-@pytest.mark.nodes(MAIN_NODE)
-def test_devicemapper_uses_no_loop_files(host):
-    loops = {key: value for key, value in driver_status(host).items() if "loop file" in key}
+@pytest.mark.nodes(*THIN_POOL_NODES)
+def test_devicemapper_uses_no_loop_files(docker_info):
+    loops = {key: value for key, value in driver_status(docker_info).items()
+             if "loop file" in key}
     assert not loops, (
         f"devicemapper runs in loop-lvm mode ({loops}), which Docker says not to use in "
         "production: give it a thin pool with dm.thinpooldev (direct-lvm)."
@@ -178,18 +172,19 @@ def test_devicemapper_uses_no_loop_files(host):
 
 
 @pytest.mark.req("SEC-4")
-@pytest.mark.nodes(MAIN_NODE)
+@pytest.mark.nodes(*THIN_POOL_NODES)
 @pytest.mark.parametrize("option", ["Deferred Removal Enabled", "Deferred Deletion Enabled"])
-def test_devicemapper_defers_removal_and_deletion(host, option):
-    assert driver_status(host).get(option) == "true", (
-        f"docker info shows {option}: {driver_status(host).get(option)!r}: add "
+def test_devicemapper_defers_removal_and_deletion(docker_info, option):
+    shown = driver_status(docker_info).get(option)
+    assert shown == "true", (
+        f"docker info shows {option}: {shown!r}: add "
         "\"dm.use_deferred_removal=true\" and \"dm.use_deferred_deletion=true\" to "
         "storage-opts in daemon.json."
     )
 
 
 @pytest.mark.req("SEC-4")
-@pytest.mark.nodes(MAIN_NODE)
+@pytest.mark.nodes(*THIN_POOL_NODES)
 def test_thin_pool_sits_alone_on_a_dedicated_disk(host):
     pvs = host.check_output("pvs --noheadings -o pv_name --select vg_name=docker").split()
     assert pvs, "There is no VG `docker`: `pvcreate` the dedicated disk, then `vgcreate docker`."
@@ -211,7 +206,7 @@ def test_thin_pool_sits_alone_on_a_dedicated_disk(host):
 
 
 @pytest.mark.req("SEC-4")
-@pytest.mark.nodes(MAIN_NODE)
+@pytest.mark.nodes(*THIN_POOL_NODES)
 def test_thin_pool_autoextends_and_is_monitored(host):
     fields = host.check_output(
         "lvs --noheadings --separator '|' -o lv_profile,seg_monitor docker/thinpool")
@@ -233,11 +228,11 @@ def test_thin_pool_autoextends_and_is_monitored(host):
 
 
 @pytest.fixture(scope="module")
-def filled(host, settings):
+def filled(host, settings, docker_info):
     """SEC-5: a container whose disk a shell filled with ``dd`` until it failed, beside
     a quiet one; both removed afterwards. Yields (filled, quiet, dd's result, pool usage
     before the fill)."""
-    driver = host.check_output("docker info --format '{{.Driver}}'")
+    driver = docker_info["Driver"]
     if driver != "devicemapper":
         pytest.fail(f"The storage driver is {driver!r}: the disk-fill test needs SEC-4's "
                     "devicemapper thin pool, or it would fill the host's own filesystem.")
@@ -253,7 +248,7 @@ def filled(host, settings):
 
 
 @pytest.mark.req("SEC-5")
-@pytest.mark.nodes(MAIN_NODE)
+@pytest.mark.nodes(*THIN_POOL_NODES)
 def test_filling_a_container_disk_contains_the_damage(host, settings, filled):
     filler, quiet, dd, _ = filled
     assert dd.rc != 0 and "no space left" in dd.stderr.lower(), (
@@ -266,6 +261,7 @@ def test_filling_a_container_disk_contains_the_damage(host, settings, filled):
         f"After the disk was full, a write in the container did not fail with ENOSPC "
         f"(rc={more.rc}, {more.stderr.strip()!r})."
     )
+    # df: host.mount_point knows a filesystem's device, not how full it is.
     full = {mount: int(host.check_output(f"df --output=pcent {mount} | tail -1").strip(" %"))
             for mount in ("/", settings.daemon.data_root)}
     assert all(percent < 95 for percent in full.values()), (
@@ -281,15 +277,15 @@ def test_filling_a_container_disk_contains_the_damage(host, settings, filled):
 
 
 @pytest.mark.req("SEC-5")
-@pytest.mark.nodes(MAIN_NODE)
+@pytest.mark.nodes(*THIN_POOL_NODES)
 def test_a_filled_container_is_killed_from_outside_and_gives_its_space_back(host, filled):
     filler, _, _, before = filled
     full = thin_pool_usage(host)
     started = time.monotonic()
     kill = host.run(f"timeout 60 docker kill {filler}")
     took = time.monotonic() - started
-    running = host.check_output(f"docker inspect --format '{{{{.State.Running}}}}' {filler}")
-    assert kill.rc == 0 and running == "false", (
+    running = host.docker(filler).is_running
+    assert kill.rc == 0 and not running, (
         f"`docker kill` of the container with a full disk did not stop it (rc={kill.rc}, "
         f"running={running}, {took:.0f} s): {kill.stderr.strip()!r}"
     )

@@ -8,21 +8,37 @@ and the acceptance report can say which requirement a failure is about.
 >>> catalogue = load_catalogue()
 >>> catalogue["RUNC-1"].section
 'runc'
->>> acceptance_requirement_ids(REPO / "acceptance")["RUNC-1"]   # doctest: +SKIP
-['acceptance/test_runc.py::test_runc_is_installed_and_on_path']
+
+The tests and their IDs come from pytest's own collection of acceptance/ (in a
+child process, about two seconds), so every way of marking a test counts:
+decorators, classes, `pytestmark`, parametrize marks.
+
+>>> acceptance_tests()["acceptance/test_runc.py::test_runc_is_installed_and_on_path"]
+['RUNC-1']
+
+    $ .venv/bin/python -m lab.catalogue            # each requirement with its tests (JSON)
+    $ .venv/bin/python -m lab.catalogue --tests    # each test with its requirements
 """
 
 from __future__ import annotations
 
-import ast
+import argparse
+import contextlib
+import functools
+import json
+import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 CATALOGUE_PATH = Path(__file__).resolve().parent / "requirements.yml"
+ACCEPTANCE = REPO / "acceptance"
 
 # TP section -> the prefix of its requirement IDs
 SECTIONS = {
@@ -111,96 +127,95 @@ def _check(entry: dict) -> list[str]:
     return problems
 
 
-def acceptance_tests(folder: Path | str) -> dict[str, list[str]]:
-    """Every test in folder/test_*.py -> the requirement IDs its req markers name.
+def by_requirement(tests: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Requirement ID -> the tests that carry it, from test -> IDs (``acceptance_tests()``).
 
-    Read with `ast`, without importing the tests (they need a live host). A
-    test without a marker maps to []. Node names are as pytest prints them
-    from the repository's root: "acceptance/test_x.py::test_y",
-    "acceptance/test_x.py::TestX::test_y".
+    >>> by_requirement({"t.py::test_a": ["RUNC-1", "RUNC-2"], "t.py::test_b": ["RUNC-1"],
+    ...                 "t.py::test_c": []})
+    {'RUNC-1': ['t.py::test_a', 't.py::test_b'], 'RUNC-2': ['t.py::test_a']}
     """
-    folder = Path(folder)
-    tests: dict[str, list[str]] = {}
-    for path in sorted(folder.glob("test_*.py")):
-        prefix = f"{folder.name}/{path.name}"
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        module_ids: list[str] = []
-        for node in tree.body:
-            module_ids += _pytestmark_ids(node, path)
-        for node in tree.body:
-            if _is_test_function(node):
-                tests[f"{prefix}::{node.name}"] = _unique(
-                    module_ids + _decorator_ids(node, path))
-            elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-                class_ids = module_ids + _decorator_ids(node, path)
-                for item in node.body:
-                    class_ids += _pytestmark_ids(item, path)
-                for item in node.body:
-                    if _is_test_function(item):
-                        tests[f"{prefix}::{node.name}::{item.name}"] = _unique(
-                            class_ids + _decorator_ids(item, path))
-    return tests
-
-
-def acceptance_requirement_ids(folder: Path | str) -> dict[str, list[str]]:
-    """Requirement ID -> the acceptance tests (node names) that carry it, as found in folder."""
     by_id: dict[str, list[str]] = {}
-    for test, ids in acceptance_tests(folder).items():
+    for test, ids in tests.items():
         for requirement in ids:
             by_id.setdefault(requirement, []).append(test)
     return by_id
 
 
-def _is_test_function(node: ast.AST) -> bool:
-    return (isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-            and node.name.startswith("test"))
+class AcceptanceCollectionError(RuntimeError):
+    """pytest could not collect the acceptance suite; the message ends with its output."""
 
 
-def _unique(ids: list[str]) -> list[str]:
-    return list(dict.fromkeys(ids))
+def acceptance_tests(folder: Path | str = ACCEPTANCE) -> dict[str, list[str]]:
+    """Every test of the suite in ``folder`` -> the requirement IDs of its req markers
+    (closest first; [] for none), as pytest collects them, one entry per test function
+    whatever its parameters: "acceptance/test_x.py::test_y", "acceptance/test_x.py::TestX::test_y".
+
+    pytest runs in a child process (a test session of its own, with testinfra's local
+    host), so that collecting contacts neither Vagrant nor any machine; once per folder
+    in a process.
+    """
+    return json.loads(_collected(Path(folder).resolve()))
 
 
-def _pytestmark_ids(node: ast.AST, path: Path) -> list[str]:
-    """IDs of `pytestmark = pytest.mark.req(...)` or `pytestmark = [mark, ...]`."""
-    if isinstance(node, ast.Assign):
-        targets, value = node.targets, node.value
-    elif isinstance(node, ast.AnnAssign) and node.value is not None:
-        targets, value = [node.target], node.value
+@functools.cache
+def _collected(folder: Path) -> str:
+    environ = {key: value for key, value in os.environ.items() if key != "PYTEST_ADDOPTS"}
+    run = subprocess.run([sys.executable, "-m", "lab.catalogue", "--tests", str(folder)],
+                         cwd=REPO, env=environ, capture_output=True, text=True, check=False)
+    if run.returncode != 0:
+        output = (run.stdout + run.stderr).strip().splitlines()
+        raise AcceptanceCollectionError(
+            f"pytest could not collect {folder} (exit {run.returncode}); its last lines:\n"
+            + "\n".join(output[-30:]))
+    return run.stdout
+
+
+class _Markers:
+    """pytest plugin: each collected test's requirement IDs, from its req markers."""
+
+    def __init__(self) -> None:
+        self.tests: dict[str, list[str]] = {}
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        for item in session.items:
+            name = f"{item.parent.nodeid}::{getattr(item, 'originalname', item.name)}"
+            ids = [rid for marker in item.iter_markers("req") for rid in marker.args]
+            self.tests[name] = list(dict.fromkeys(self.tests.get(name, []) + ids))
+
+
+def _collect(folder: Path) -> dict[str, list[str]]:
+    """``acceptance_tests``' collection, in this process; stdout is pytest's own."""
+    markers = _Markers()
+    code = pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider",
+                        # Neither the unit tier's options (doctests) nor a lab:
+                        # testinfra's local host, on which nothing runs at collection.
+                        "-o", "addopts=", "--hosts=local://",
+                        f"--rootdir={folder.parent}", str(folder)], plugins=[markers])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        raise SystemExit(int(code))
+    return markers.tests
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog=".venv/bin/python -m lab.catalogue",
+        description="Collect the acceptance suite and print, as JSON, each requirement of "
+                    "lab/requirements.yml with the tests that carry its ID.")
+    parser.add_argument("--tests", metavar="FOLDER", nargs="?", const=str(ACCEPTANCE),
+                        help="print each test with its requirement IDs instead (default "
+                             "folder: acceptance/)")
+    args = parser.parse_args(argv)
+    folder = Path(args.tests or ACCEPTANCE).resolve()
+    # pytest prints what it collected: keep stdout for the JSON.
+    with contextlib.redirect_stdout(sys.stderr):
+        tests = _collect(folder)
+    if args.tests:
+        print(json.dumps(tests, indent=2))
     else:
-        return []
-    if not any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in targets):
-        return []
-    marks = value.elts if isinstance(value, ast.List | ast.Tuple) else [value]
-    ids: list[str] = []
-    for mark in marks:
-        ids += _req_ids(mark, path)
-    return ids
+        by_id = by_requirement(tests)
+        print(json.dumps({rid: by_id.get(rid, []) for rid in load_catalogue()}, indent=2))
+    return 0
 
 
-def _decorator_ids(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
-                   path: Path) -> list[str]:
-    ids: list[str] = []
-    for decorator in node.decorator_list:
-        ids += _req_ids(decorator, path)
-    return ids
-
-
-def _req_ids(mark: ast.expr, path: Path) -> list[str]:
-    """The IDs of a `pytest.mark.req("ID", ...)` (or `mark.req(...)`) call; [] for other marks."""
-    if not isinstance(mark, ast.Call):
-        return []
-    func = mark.func
-    if not (isinstance(func, ast.Attribute) and func.attr == "req"):
-        return []
-    owner = func.value
-    if not ((isinstance(owner, ast.Attribute) and owner.attr == "mark")
-            or (isinstance(owner, ast.Name) and owner.id == "mark")):
-        return []
-    ids = []
-    for arg in mark.args:
-        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
-            raise ValueError(f"{path}:{mark.lineno}: pytest.mark.req takes requirement IDs as "
-                             f"literal strings, e.g. pytest.mark.req(\"RUNC-1\"); "
-                             f"got {ast.unparse(arg)}")
-        ids.append(arg.value)
-    return ids
+if __name__ == "__main__":
+    sys.exit(main())

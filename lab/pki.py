@@ -6,12 +6,13 @@ certificate per node (its name and address in subjectAltName, extendedKeyUsage
 serverAuth) and one client certificate (clientAuth). The client's files are
 named as the docker CLI wants them in ~/.docker or $DOCKER_CERT_PATH.
 
->>> from lab.settings import STATE_DIR
->>> pki = ensure_pki(STATE_DIR / "pki", {"node1": "192.168.56.11"})
+>>> folder = Path(tempfile.mkdtemp()) / "pki"       # the lab's is STATE_DIR / "pki"
+>>> pki = ensure_pki(folder, {"node1": "192.168.56.11"})
 >>> pki.ca.name, pki.client_cert.name, pki.client_key.name
 ('ca.pem', 'cert.pem', 'key.pem')
 >>> [path.name for path in pki.server("node1")]
 ['server-cert.pem', 'server-key.pem']
+>>> import shutil; shutil.rmtree(folder.parent)
 
     .vagrant/lab/pki/
         ca.pem  ca-key.pem

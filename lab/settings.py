@@ -4,17 +4,19 @@ Everything that reads a name, a size, a version or an address of the lab gets
 it from here: the Vagrantfile (through the command line below), the
 provisioners and the acceptance suite (through `load()`).
 
->>> settings = load()
->>> settings.nodes["node1"].disks["thinpool"].size
-'6G'
->>> settings.box
-'generic/centos9s'
+>>> settings = load(environ={})
+>>> settings.nodes["node1"].disks["thinpool"].size, settings.box
+('6G', 'generic/centos9s')
 
     $ .venv/bin/python -m lab.settings           # a short summary, for people
     $ .venv/bin/python -m lab.settings --json    # the resolved settings, for the Vagrantfile
 
-The Vagrantfile runs this module on every `vagrant` command, so it imports
-nothing but the standard library and PyYAML, and stays quick.
+What lab.yml holds is stated once, as data: SCHEMA (with the fields of the
+dataclasses it names) gives each key an example and the checks its value must
+pass; ENVIRONMENT names the LAB_* variables that override keys; RULES check
+across keys. One walk applies them all and reports every problem at once.
+The Vagrantfile runs this on every `vagrant` command, so it needs only the
+standard library and PyYAML (importing pydantic alone would add about 0.2 s).
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ import json
 import os
 import re
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 try:
     import yaml
@@ -56,63 +58,13 @@ def ssh_config_file(node: str) -> Path:
     """The OpenSSH client config the Vagrantfile writes for ``node`` once it is up."""
     return STATE_DIR / f"ssh-config.{node}"
 
-DISTRIBUTIONS = ("centos-stream-9", "debian-12")
-PROVIDERS = ("libvirt", "virtualbox")
-ENGINES = ("docker-ce", "distribution")
-IMAGES = ("hub", "offline")
-LIBVIRT_DRIVERS = ("kvm", "qemu")
 
-# The only variables that override lab.yml; an empty value counts as unset.
-ENVIRONMENT = {
-    "distribution": "LAB_DISTRIBUTION",
-    "provider": "LAB_PROVIDER",
-    "engine": "LAB_ENGINE",
-    "images": "LAB_IMAGES",
-    "artifacts": "LAB_ARTIFACTS",
-    "libvirt.driver": "LAB_LIBVIRT_DRIVER",
-    "box": "LAB_BOX",
-}
-
-TOP_KEYS = (
-    "distribution", "provider", "engine", "images", "artifacts",
-    "versions", "boxes", "libvirt", "network", "nodes", "daemon", "tp_images", "ports",
-    "security",
-)
-SECURITY_KEYS = ("max_user_namespaces", "dm_basesize")
-# The TP images must fit in a container's devicemapper disk (SEC-4).
-MIN_DM_BASESIZE = "512M"
 # node1 is the main Docker host (every TP section); node2 the second one (GUI-2).
 MAIN_NODE = "node1"
-PORT_KEYS = ("nginx", "front")
-PORT_EXAMPLES = {"nginx": 8080, "front": 80}
 # The app's own port in the compose stack: CMP-5 checks that it stays closed from outside.
 APP_PORT = 5000
-DAEMON_KEYS = ("data_root", "oom_score_adjust", "users", "tcp_port")
 # Docker's own default oom_score_adj for dockerd; DCFG-4 wants the daemon below it.
 DOCKER_DEFAULT_OOM_SCORE_ADJUST = -500
-TP_IMAGE_KEYS = ("alpine", "nginx", "redis", "python")
-IMAGE_REFERENCE = re.compile(r"^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]*$")
-USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]*$")
-VERSION_KEYS = ("docker", "containerd", "buildx", "compose", "rkt", "moby_seccomp")
-NODE_KEYS = ("ip", "cpus", "memory", "disks")
-DISK_NAMES = ("data", "thinpool")
-# node1 carries the devicemapper thin pool (SEC-4); both nodes get /data (DCFG-3).
-NODE_DISKS = {"node1": ("data", "thinpool"), "node2": ("data",)}
-NODE_EXAMPLE_IP = {"node1": "192.168.56.11", "node2": "192.168.56.12"}
-DISK_MINIMUM = {"data": "1G", "thinpool": "2G"}
-MIN_MEMORY_MIB = 1024
-# devicemapper, which SEC-4 needs, was removed from Docker Engine 25.
-MAX_DOCKER_MAJOR = 24
-# Docker's Engine 24 packages came beside containerd.io 1.6 (its static binaries carried
-# containerd 1.7); the repository now resolves an unpinned containerd.io to 2.x, which
-# no Engine 24 release was built or tested with.
-MAX_CONTAINERD_MAJOR = 1
-
-SIZE = re.compile(r"^([1-9][0-9]*)([MG])$")
-VERSION = re.compile(r"^([0-9]+)\.([0-9]+)\.([0-9]+)$")
-NETWORK_NAME = re.compile(r"^[a-z0-9-]+$")
-UNIT_BYTES = {"M": 1024**2, "G": 1024**3}
-
 NOTHING_STARTED = (
     "Nothing was started. Fix lab.yml (or the LAB_* variable) and run the command again."
 )
@@ -126,20 +78,147 @@ class SettingsError(ValueError):
         self.problems = list(problems)
 
 
+# ---- How the schema is written --------------------------------------------------------------
+
+class Check(NamedTuple):
+    """A test a value must pass, else "KEY: VALUE problem; fix" is reported.
+
+    The fix is "use e.g. EXAMPLE" unless given; `problem(value)` and `fix(value, var)`
+    may be functions, `var` being the LAB_* variable the value came from (None: lab.yml).
+    """
+
+    ok: Callable[[Any], Any]
+    problem: str | Callable[[Any], str]
+    fix: str | Callable[[Any, str | None], str] | None = None
+
+
+class Key:
+    """A key holding one value; `example` is what a person would write there."""
+
+    def __init__(self, example: Any, *checks: Check, note: str = "", optional: bool = False):
+        self.example, self.checks, self.note, self.optional = example, checks, note, optional
+
+
+class Section:
+    """A key holding a mapping of keys; `make(**values)` builds what the loader returns."""
+
+    def __init__(self, keys: dict[str, Key | Section], make: Callable[..., Any] = dict,
+                 optional: bool = False):
+        self.keys, self.make, self.optional = keys, make, optional
+
+    @classmethod
+    def of(cls, settings: type) -> Section:
+        """The section a dataclass declares with `key()` fields."""
+        return cls({f.name: f.metadata["key"] for f in fields(settings)}, settings)
+
+
+def key(example: Any, *checks: Check, note: str = "", optional: bool = False) -> Any:
+    """A dataclass field read from lab.yml (see Key)."""
+    return field(metadata={"key": Key(example, *checks, note=note, optional=optional)})
+
+
+def _whole(low: float, high: float = float("inf")) -> Callable[[Any], bool]:
+    """A test for a whole number from `low` to `high`; YAML's `yes` is a bool, not a count.
+
+    >>> _whole(1, 65535)(2376), _whole(1)(True), _whole(1)("2")
+    (True, False, False)
+    """
+    return lambda value: type(value) is int and low <= value <= high
+
+
+def _matches(pattern: str) -> Callable[[Any], bool]:
+    return lambda value: isinstance(value, str) and re.fullmatch(pattern, value) is not None
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _is_ipv4(value: Any) -> bool:
+    try:
+        ipaddress.IPv4Address(value if isinstance(value, str) else "")
+    except ValueError:
+        return False
+    return True
+
+
+def _bytes(size: str) -> int:
+    """
+    >>> _bytes("512M"), _bytes("4G")
+    (536870912, 4294967296)
+    """
+    return int(size[:-1]) * 1024 ** {"M": 2, "G": 3}[size[-1]]
+
+
+def _at_least(minimum: str, problem: str) -> Check:
+    return Check(lambda size: _bytes(size) >= _bytes(minimum), problem)
+
+
+def _major_at_most(major: int, problem: str, fix: str) -> Check:
+    return Check(lambda version: int(version.split(".")[0]) <= major, problem, fix)
+
+
+def _choice(*choices: str) -> Key:
+    listed = ", ".join(choices)
+
+    def fix(value: Any, var: str | None) -> str:
+        close = difflib.get_close_matches(str(value), choices, n=1)
+        return (f"did you mean {close[0]!r}? " if close else "") + (
+            f"set {var} to one of them, or unset it to use lab.yml's" if var else "use one of them")
+
+    return Key(choices[0], Check(lambda value: value in choices, f"is not one of {listed}", fix),
+               note=f" (one of {listed})")
+
+
+def _version(example: str, *checks: Check) -> Any:
+    """A version field, which YAML reads as a number unless it is quoted."""
+    kind = {int: "number", float: "number"}
+    return key(f'"{example}"', Check(
+        lambda value: isinstance(value, str), lambda value: f"is a "
+        f"{kind.get(type(value), type(value).__name__)}, not a string (YAML reads an unquoted "
+        "version as a number)", f'quote it, e.g. "{example}"'), *checks)
+
+
+def _shipped_profiles(*_: Any) -> str:
+    tags = sorted(path.stem for path in seccomp_profile("x").parent.glob("*.json"))
+    return f"use one of {', '.join(tags)} (provision/seccomp/README.md says how to add another)"
+
+
+SIZE = Check(_matches(r"[1-9][0-9]*[MG]"), "is not a size",
+             "write a whole number and M or G, e.g. 4G or 512M")
+VERSION = Check(_matches(r"[0-9]+\.[0-9]+\.[0-9]+"), "does not look like X.Y.Z")
+SIMPLE_NAME = Check(_matches(r"[a-z0-9-]+"), "is not a simple name (lower-case letters, digits, -)")
+TCP_PORT = Check(_whole(1, 65535), "is not a TCP port")
+
+
+# ---- The settings, as the loader returns them -----------------------------------------------
+
 @dataclass(frozen=True)
 class Versions:
-    docker: str
-    containerd: str  # Docker's containerd.io package, which also brings runc
-    buildx: str  # docker-buildx-plugin
-    compose: str
-    rkt: str
-    moby_seccomp: str
+    # devicemapper, which SEC-4 needs, was removed from Docker Engine 25.
+    docker: str = _version("24.0.9", VERSION, _major_at_most(
+        24, "is Docker Engine 25 or later, which removed the devicemapper storage driver the TP "
+        "needs (SEC-4)", 'pin a 24.x release, e.g. "24.0.9"'))
+    # Docker's containerd.io package, which also brings runc. Engine 24's packages came beside
+    # containerd.io 1.6 (its static binaries carried containerd 1.7); Docker's repository now
+    # resolves an unpinned containerd.io to 2.x, which no Engine 24 was built or tested with.
+    containerd: str = _version("1.6.28", VERSION, _major_at_most(
+        1, "is containerd 2 or later, which Docker Engine 24 never shipped with (versions.docker)",
+        'pin the containerd.io 1.6 that Engine 24 shipped with, e.g. "1.6.28"'))
+    buildx: str = _version("0.12.1", VERSION)  # docker-buildx-plugin
+    compose: str = _version("2.27.0", VERSION)
+    rkt: str = _version("1.29.0", VERSION)
+    moby_seccomp: str = _version("v20.10.24", Check(
+        lambda tag: seccomp_profile(tag).is_file(),
+        lambda tag: f"has no profile provision/seccomp/{tag}.json in the repository",
+        _shipped_profiles))
 
 
 @dataclass(frozen=True)
 class Network:
-    name: str
-    prefix: int
+    name: str = key("tp15-lab", SIMPLE_NAME)
+    prefix: int = key(24, Check(_whole(8, 30), "is not a prefix length between 8 and 30"),
+                      note=" (a /24 network like 192.168.56.0/24)")
 
 
 @dataclass(frozen=True)
@@ -162,23 +241,43 @@ class Node:
     memory: int  # MiB
     disks: dict[str, Disk]
 
+    @property
+    def thin_pool(self) -> bool:
+        """SEC-4's devicemapper in direct-lvm mode is on where the node has a
+        ``thinpool`` disk (lab.yml; node1): the one place that decides it."""
+        return "thinpool" in self.disks
+
 
 @dataclass(frozen=True)
 class Daemon:
     """The main dockerd's configuration (TP "Docker basics — 1. Basic configuration")."""
 
-    data_root: str
-    oom_score_adjust: int
-    users: tuple[str, ...]  # put in group docker
-    tcp_port: int  # docker-tcp.service, mutual TLS
+    data_root: str = key("/data", Check(lambda root: _is_text(root) and root.startswith("/")
+                                        and root != "/", "is not an absolute path below /"))
+    oom_score_adjust: int = key(-800, Check(
+        _whole(-1000, DOCKER_DEFAULT_OOM_SCORE_ADJUST - 1),
+        f"must be an integer from -1000 to {DOCKER_DEFAULT_OOM_SCORE_ADJUST - 1}: below Docker's "
+        f"default ({DOCKER_DEFAULT_OOM_SCORE_ADJUST}) so that the kernel kills containers before "
+        "the daemon"))
+    users: tuple[str, ...] = key("[vagrant]", Check(  # put in group docker
+        lambda users: isinstance(users, list) and users != []
+        and all(map(_matches(r"[a-z_][a-z0-9_-]*"), users)), "is not a list of user names"))
+    tcp_port: int = key(2376, TCP_PORT, note=" (Docker's TLS port)")  # docker-tcp.service, mTLS
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "users", tuple(self.users))  # lab.yml gives a list
 
 
 @dataclass(frozen=True)
 class Security:
     """TP "Docker basics — 4. Robust conf" (SEC-*)."""
 
-    max_user_namespaces: int  # SEC-1: user.max_user_namespaces
-    dm_basesize: str  # SEC-4/SEC-5: devicemapper's dm.basesize, each container's disk, e.g. "1G"
+    max_user_namespaces: int = key(15000, Check(  # SEC-1: user.max_user_namespaces
+        _whole(1), "must be a whole number above 0 (0 disables user namespaces, which "
+        "userns-remap needs)"))
+    # SEC-4/SEC-5: devicemapper's dm.basesize, each container's disk, e.g. "1G"
+    dm_basesize: str = key("1G", SIZE, _at_least("512M", "is too small: the TP's images must "
+                                                 "fit in a container's disk (at least 512M)"))
 
 
 @dataclass(frozen=True)
@@ -207,63 +306,201 @@ class Settings:
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved settings as JSON-able data, in a stable order (for the Vagrantfile)."""
-        network = ipaddress.IPv4Network(self.cidr)
         return {
-            "distribution": self.distribution,
-            "provider": self.provider,
-            "box": self.box,
+            "distribution": self.distribution, "provider": self.provider, "box": self.box,
             "libvirt": {"driver": self.libvirt_driver, "prefix": self.libvirt_prefix},
-            "engine": self.engine,
-            "images": self.images,
+            "engine": self.engine, "images": self.images,
             "artifacts": None if self.artifacts is None else str(self.artifacts),
-            "versions": {key: getattr(self.versions, key) for key in VERSION_KEYS},
-            "network": {
-                "name": self.network.name,
-                "prefix": self.network.prefix,
-                "netmask": str(network.netmask),
-                "cidr": self.cidr,
-            },
+            "versions": dict(vars(self.versions)),
+            "network": {**vars(self.network), "netmask": str(
+                ipaddress.IPv4Network(self.cidr).netmask), "cidr": self.cidr},
             "state_dir": str(STATE_DIR),
             "daemon": {**vars(self.daemon), "users": list(self.daemon.users)},
-            "tp_images": dict(self.tp_images),
-            "ports": dict(self.ports),
-            "security": vars(self.security),
-            "nodes": {
-                node.name: {
-                    "ip": node.ip,
-                    "cpus": node.cpus,
-                    "memory": node.memory,
-                    "ssh_config": str(ssh_config_file(node.name)),
-                    "disks": [
-                        {"name": d.name, "size": d.size, "gib": d.gib, "bytes": d.bytes}
-                        for d in node.disks.values()
-                    ],
-                }
-                for node in self.nodes.values()
-            },
+            "tp_images": dict(self.tp_images), "ports": dict(self.ports),
+            "security": dict(vars(self.security)),
+            "nodes": {node.name: {
+                "ip": node.ip, "cpus": node.cpus, "memory": node.memory,
+                "ssh_config": str(ssh_config_file(node.name)),
+                "disks": [{"name": d.name, "size": d.size, "gib": d.gib, "bytes": d.bytes}
+                          for d in node.disks.values()],
+            } for node in self.nodes.values()},
         }
 
 
-_UNSET = object()
+# ---- What lab.yml holds -----------------------------------------------------------------------
+
+DISTRIBUTIONS = ("centos-stream-9", "debian-12")
+PROVIDERS = ("libvirt", "virtualbox")
+NODE_IPS = {"node1": "192.168.56.11", "node2": "192.168.56.12"}
+DISK_MINIMUM = {"data": "1G", "thinpool": "2G"}
+PUBLISHED_PORTS = {"nginx": 8080, "front": 80}
 
 
-class _Problems:
-    """Collects what is wrong, each line naming where the value came from and the fix."""
+def _node(name: str, *disks: str) -> Section:
+    """A node's keys: its address and the extra disks it needs are its own."""
+    return Section({
+        "ip": Key(NODE_IPS[name], Check(_is_ipv4, "is not an IPv4 address")),
+        "cpus": Key(1, Check(_whole(1), "is not a whole number of CPUs, at least 1")),
+        "memory": Key(2048, Check(_whole(1024), "is not a whole number of MiB, at least 1024"),
+                      note=" (no unit: the number is MiB)"),
+        "disks": Section({
+            disk: Key(least, SIZE, _at_least(least, f"is too small: {disk} needs at least {least}"),
+                      note=" or larger", optional=disk not in disks)
+            for disk, least in DISK_MINIMUM.items()
+        }, make=lambda **sizes: {
+            disk: Disk(disk, size, _bytes(size)) for disk, size in sizes.items()}),
+    }, make=lambda **values: Node(name, **values))
 
-    def __init__(self, label: str):
-        self.label = label
-        self.lines: list[str] = []
 
-    def add(self, key: str | None, problem: str, fix: str, value: Any = _UNSET,
-            env: str | None = None) -> None:
-        if env is not None:
-            self.lines.append(f"{env}={value!r} (environment): {key} {problem}; {fix}")
-        elif key is None:
-            self.lines.append(f"{self.label}: {problem}; {fix}")
-        elif value is _UNSET:
-            self.lines.append(f"{self.label}: {key}: {problem}; {fix}")
-        else:
-            self.lines.append(f"{self.label}: {key}: {value!r} {problem}; {fix}")
+SCHEMA = Section({
+    "distribution": _choice(*DISTRIBUTIONS),
+    "provider": _choice(*PROVIDERS),
+    "engine": _choice("docker-ce", "distribution"),
+    "images": _choice("hub", "offline"),
+    "artifacts": Key("../artifacts", Check(_is_text, "is not a folder name"), note=", or null",
+                     optional=True),
+    "versions": Section.of(Versions),
+    "boxes": Section({distribution: Section({
+        provider: Key("generic/centos9s", Check(_is_text, "is not a box name"), optional=True)
+        for provider in PROVIDERS}, optional=True) for distribution in DISTRIBUTIONS},
+        optional=True),
+    "libvirt": Section({
+        "driver": _choice("kvm", "qemu"),
+        "prefix": Key("tp15-", SIMPLE_NAME, note=" (domains become tp15-node1, tp15-node2)"),
+    }),
+    "network": Section.of(Network),
+    # node1 carries the devicemapper thin pool (SEC-4); both nodes get /data (DCFG-3).
+    "nodes": Section({"node1": _node("node1", "data", "thinpool"),
+                      "node2": _node("node2", "data")}),
+    "daemon": Section.of(Daemon),
+    "tp_images": Section({name: Key(f"{name}:latest", Check(
+        _matches(r"[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]*"),
+        "is not an image reference NAME:TAG")) for name in ("alpine", "nginx", "redis", "python")}),
+    "ports": Section({name: Key(port, TCP_PORT) for name, port in PUBLISHED_PORTS.items()}),
+    "security": Section.of(Security),
+})
+
+# The only variables that override lab.yml; an empty value counts as unset.
+ENVIRONMENT = {
+    "distribution": "LAB_DISTRIBUTION", "provider": "LAB_PROVIDER", "engine": "LAB_ENGINE",
+    "images": "LAB_IMAGES", "artifacts": "LAB_ARTIFACTS", "libvirt.driver": "LAB_LIBVIRT_DRIVER",
+    "box": "LAB_BOX",
+}
+
+
+# ---- Checks across keys, each run once the key RULES lists it under is checked ---------------
+
+def engine_suits_distribution(lab: _Walk) -> None:
+    """Only Debian packages a Docker with devicemapper (SEC-4); CentOS has docker-ce alone."""
+    found = lab.found
+    if found.get("engine") == "distribution" and found.get("distribution") == "centos-stream-9":
+        var = lab.origin("engine")
+        lab.add("engine", "is only available on debian-12 (CentOS Stream 9 has no distribution "
+                "Docker with devicemapper)", f"{f'set {var}=docker-ce' if var else 'use docker-ce'}"
+                ", or choose distribution debian-12", "distribution", var)
+
+
+def artifacts_folder_exists(lab: _Walk) -> None:
+    """A relative folder is taken from lab.yml's own folder, whatever the working directory."""
+    if (name := lab.found.get("artifacts")) is None:
+        return
+    folder = (lab.path.resolve().parent / Path(name).expanduser()).resolve()
+    lab.found["artifacts"] = folder
+    if not folder.is_dir():
+        var = lab.origin("artifacts")
+        lab.add("artifacts", f"is not an existing folder ({folder})", "create it and put the "
+                f"artifacts there, or {f'unset {var}' if var else 'set artifacts to null'} to "
+                "fetch them from their official URLs", name, var)
+
+
+def box_is_configured(lab: _Walk) -> None:
+    """LAB_BOX, else lab.yml's box for the distribution and provider."""
+    distribution, provider = lab.found.get("distribution"), lab.found.get("provider")
+    box = f"boxes.{distribution}.{provider}"
+    if var := lab.origin("box"):
+        lab.found["box"] = lab.environ[var]
+    elif box in lab.found:
+        lab.found["box"] = lab.found[box]
+    elif distribution and provider and box not in lab.named:
+        lab.add(box, f"missing: no box is configured for {distribution} on {provider}",
+                "add one there, or set LAB_BOX to a box name")
+
+
+def addresses_share_one_network(lab: _Walk) -> None:
+    """Each node has a host address of its own in node1's network; .1 is the host side's."""
+    nodes, network = lab.found.get("nodes"), lab.found.get("network")
+    if not (nodes and network):
+        return
+    net = ipaddress.IPv4Interface(f"{nodes[MAIN_NODE].ip}/{network.prefix}").network
+    seen: dict[str, str] = {}
+    for index, node in enumerate(nodes.values()):
+        address = ipaddress.IPv4Address(node.ip)
+        # lab.yml's own numbering (.11, .12), moved into the network when it has room
+        example = net.network_address + 11 + index if net.num_addresses > 16 \
+            else NODE_IPS[node.name]
+        for wrong, problem, fix in (
+            (address not in net, f"is not in {MAIN_NODE}'s network {net} (network.prefix is "
+             f"{network.prefix})", "put both nodes in one network"),
+            (node.ip in seen, f"is also {seen.get(node.ip)}'s address", "give each node its own"),
+            (address == net.network_address, f"is the address of the network {net} itself",
+             "use a host address"),
+            (address == net.broadcast_address, f"is the broadcast address of {net}",
+             "use a host address"),
+            (address == net.network_address + 1, f"is the .1 of {net}, which the provider gives "
+             "to the host side", "use another address"),
+        ):
+            if wrong:
+                lab.add(f"nodes.{node.name}.ip", problem, f"{fix}, e.g. {example}", node.ip)
+                break
+        seen.setdefault(node.ip, node.name)
+
+
+def ports_are_free(lab: _Walk) -> None:
+    """Each published port is its own: not the app's (CMP-5), not the daemon's TCP socket."""
+    taken = {APP_PORT: "the app's port in the compose stack, which must stay closed (CMP-5)",
+             lab.found.get("daemon.tcp_port"): "daemon.tcp_port"}
+    for name, example in PUBLISHED_PORTS.items():
+        port = lab.found.get(f"ports.{name}")
+        if port is not None and port in taken:
+            lab.add(f"ports.{name}", f"is {taken[port]} too ({port})",
+                    f"use another port, e.g. {example}", port)
+        elif port is not None:
+            taken[port] = f"ports.{name}"
+
+
+def basesize_fits_the_pool(lab: _Walk) -> None:
+    """The disk-fill test (SEC-5) must fill a container's disk, not the whole pool."""
+    basesize = lab.found.get("security.dm_basesize")
+    for node in (lab.found.get("nodes") or {}).values() if basesize else ():
+        pool = node.disks.get("thinpool")
+        if pool and 2 * _bytes(basesize) > pool.bytes:
+            lab.add("security.dm_basesize", f"is more than half of {node.name}'s thinpool disk "
+                    f"({pool.size}): filling one container would fill the whole pool",
+                    f"use a smaller dm_basesize, or a larger nodes.{node.name}.disks.thinpool",
+                    basesize)
+
+
+RULES: dict[str, Callable[[_Walk], None]] = {
+    "engine": engine_suits_distribution, "artifacts": artifacts_folder_exists,
+    "boxes": box_is_configured, "nodes": addresses_share_one_network,
+    "ports": ports_are_free, "security": basesize_fits_the_pool,
+}
+
+
+# ---- Reading lab.yml and walking it -----------------------------------------------------------
+
+class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """PyYAML's safe loader, except that a key given twice is an error, not a silent overwrite."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen = set()
+        for key_node, _ in node.value:
+            if isinstance(name := self.construct_object(key_node, deep=True), Hashable):
+                if name in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key {name!r} appears twice", key_node.start_mark)
+                seen.add(name)
+        return super().construct_mapping(node, deep)
 
 
 def _display(path: Path) -> str:
@@ -273,511 +510,117 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _is_int(value: Any) -> bool:
-    # YAML's `yes` is a bool, and bool is an int to Python: not a count of CPUs.
-    return isinstance(value, int) and not isinstance(value, bool)
+def _read(path: Path) -> dict:
+    """lab.yml's mapping, or SettingsError saying why the file gives none."""
+    def fail(problem: str, fix: str) -> SettingsError:
+        return SettingsError([f"{_display(path)}: {problem}; {fix}"])
+
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
+    except FileNotFoundError:
+        raise fail("not found", "run the command from the repository's root, or restore lab.yml "
+                   "with `git checkout lab.yml`") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise fail(f"cannot be read ({error})", "check the file and its permissions") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise fail(f"is not valid YAML{where} ({problem})",
+                   "fix the syntax there (indent with spaces, `key: value`)") from None
+    if not isinstance(data, dict):
+        raise fail(f"is not a mapping of settings (it holds {type(data).__name__})",
+                   "write `key: value` lines, like the lab.yml in the repository")
+    return data
 
 
-def _bytes(size: str) -> int:
-    number, unit = SIZE.match(size).groups()
-    return int(number) * UNIT_BYTES[unit]
+def _how(name: str, spec: Key | Section) -> str:
+    """How to write key `name`, e.g. "`network:` with `name: tp15-lab`, `prefix: 24`"."""
+    if isinstance(spec, Key):
+        return f"`{name}: {spec.example}`{spec.note}"
+    required = {key: inner for key, inner in spec.keys.items() if not inner.optional}
+    return f"`{name}:` with " + ", ".join(
+        f"`{key}: {inner.example}`" if isinstance(inner, Key) else key
+        for key, inner in (required or spec.keys).items())
 
 
-class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """PyYAML's safe loader, except that a key given twice is an error, not a silent overwrite."""
+class _Walk:
+    """One pass of SCHEMA and RULES over lab.yml's data, collecting every problem."""
 
-
-def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if isinstance(key, str | int | float | bool) and key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"the key {key!r} appears twice", key_node.start_mark)
-        seen.add(key if isinstance(key, str | int | float | bool) else id(key_node))
-    return loader.construct_mapping(node)
-
-
-_YamlLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                            _mapping_without_duplicates)
-
-
-class _Loader:
     def __init__(self, path: Path, environ: Mapping[str, str]):
-        self.path = path
-        self.environ = environ
-        self.problems = _Problems(_display(path))
-        # keys reported as a likely typo of another: not reported again as missing
-        self.suggested: set[str] = set()
+        self.path, self.environ, self.label = path, environ, _display(path)
+        self.problems: list[str] = []
+        self.named: set[str] = set()  # keys a problem names or suggests: not "missing" too
+        self.found: dict[str, Any] = {}  # key -> what the loader made of it, if it passed
 
-    def add(self, *args: Any, **kwargs: Any) -> None:
-        self.problems.add(*args, **kwargs)
+    def origin(self, key: str) -> str | None:
+        """The LAB_* variable `key` is taken from, if it is set (empty counts as unset)."""
+        var = ENVIRONMENT.get(key)
+        return var if var and self.environ.get(var) else None
 
-    def env(self, key: str) -> str | None:
-        value = self.environ.get(ENVIRONMENT[key], "")
-        return value or None
+    def add(self, key: str, problem: str, fix: str, value: Any = ...,
+            var: str | None = None) -> None:
+        """One problem; `value` is left out of the line when not given (e.g. for "missing")."""
+        self.named.add(key)
+        where = f"{var}={value!r} (environment): {key}" if var else (
+            f"{self.label}: {key}:" + ("" if value is ... else f" {value!r}"))
+        self.problems.append(f"{where} {problem}; {fix}")
 
-    def mapping(self, key: str, value: Any, allowed: tuple[str, ...], what: str) -> dict:
-        """`value` as a dict with only `allowed` keys; reports the others."""
-        if not isinstance(value, dict):
-            self.add(key, f"is not a mapping of {what}",
-                     f"write it as `{key.rsplit('.', 1)[-1]}:` followed by indented "
-                     f"`name: value` lines, like the lab.yml in the repository",
-                     value=value)
-            return {}
-        for name in value:
-            if str(name) not in allowed:
-                close = difflib.get_close_matches(str(name), allowed, n=1)
-                fix = (f"did you mean {close[0]!r}?" if close
-                       else f"remove it; the keys here are {', '.join(allowed)}")
-                if close:
-                    self.suggested.add(f"{key}.{close[0]}" if key else close[0])
-                self.add(f"{key}.{name}" if key else str(name), "unknown key", fix)
-        return {str(k): v for k, v in value.items() if str(k) in allowed}
-
-    def required(self, data: dict, key: str, name: str, fix: str) -> Any:
-        if name not in data or data[name] is None:
-            full = f"{key}.{name}" if key else name
-            if full not in self.suggested:
-                self.add(full, "missing", fix)
-            return _UNSET
-        return data[name]
-
-    def choice(self, data: dict, key: str, choices: tuple[str, ...]) -> str | None:
-        """A setting that is one of `choices`, from its LAB_* variable or lab.yml."""
-        env = self.env(key)
-        name = key.rsplit(".", 1)[-1]
-        if env is None:
-            value = self.required(data, key.rsplit(".", 1)[0] if "." in key else "", name,
-                                  f"add `{name}: {choices[0]}` (one of {', '.join(choices)})")
-            if value is _UNSET:
-                return None
+    def walk(self, key: str, spec: Key | Section, raw: Any) -> bool:
+        """Check one key and what it holds, then the rule listed under it; False: a problem."""
+        var = self.origin(key)
+        value = self.environ[var] if var else raw
+        if value is None and not spec.optional:
+            if key not in self.named:
+                self.add(key, "missing", "add " + _how(key.rsplit(".", 1)[-1], spec))
+            ok = False
+        elif isinstance(spec, Section):
+            ok = self.section(key, spec, {} if value is None else value)
         else:
-            value = env
-        if isinstance(value, str) and value in choices:
-            return value
-        close = difflib.get_close_matches(str(value), choices, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        if env is None:
-            self.add(key, f"is not one of {', '.join(choices)}",
-                     f"{hint}use one of them", value=value)
-        else:
-            self.add(key, f"is not one of {', '.join(choices)}",
-                     f"{hint}set {ENVIRONMENT[key]} to one of them, or unset it to use lab.yml's",
-                     value=value, env=ENVIRONMENT[key])
-        return None
+            ok = value is None or self.value(key, spec, value, var)
+        if key in RULES:
+            RULES[key](self)
+        return ok
 
-    def load(self) -> Settings:
-        data = self.read()
-        if data is None:
-            raise SettingsError(self.problems.lines)
-        data = self.mapping("", data, TOP_KEYS, "settings")
+    def value(self, key: str, spec: Key, value: Any, var: str | None) -> bool:
+        for problem, fix in ((c.problem, c.fix) for c in spec.checks if not c.ok(value)):
+            fix = fix or f"use e.g. {spec.example}{spec.note}"
+            self.add(key, problem(value) if callable(problem) else problem,
+                     fix(value, var) if callable(fix) else fix, value, var)
+            return False
+        self.found[key] = value
+        return True
 
-        distribution = self.choice(data, "distribution", DISTRIBUTIONS)
-        provider = self.choice(data, "provider", PROVIDERS)
-        engine = self.choice(data, "engine", ENGINES)
-        images = self.choice(data, "images", IMAGES)
-        if engine == "distribution" and distribution == "centos-stream-9":
-            var = ENVIRONMENT["engine"] if self.env("engine") else None
-            self.add("engine",
-                     "is only available on debian-12 (CentOS Stream 9 has no distribution "
-                     "Docker with devicemapper)",
-                     f"{'set ' + var + '=docker-ce' if var else 'use docker-ce'}, or choose "
-                     "distribution debian-12",
-                     value=engine, env=var)
-        artifacts = self.artifacts(data)
-        versions = self.versions(data)
-        box = self.box(data, distribution, provider)
-        libvirt = data.get("libvirt")
-        libvirt = {} if libvirt is None else self.mapping("libvirt", libvirt,
-                                                          ("driver", "prefix"), "libvirt settings")
-        driver = self.choice(libvirt, "libvirt.driver", LIBVIRT_DRIVERS)
-        prefix = libvirt.get("prefix")
-        if not (isinstance(prefix, str) and NETWORK_NAME.match(prefix)):
-            self.add("libvirt.prefix", "is not a simple name (lower-case letters, digits, -)",
-                     "use e.g. tp15- (domains become tp15-node1, tp15-node2)", value=prefix)
-        network = self.network(data)
-        nodes = self.nodes(data, network)
-        daemon = self.daemon(data)
-        tp_images = self.tp_images(data)
-        ports = self.ports(data, daemon)
-        security = self.security(data)
-        if security and nodes:
-            self.basesize_fits(security, nodes)
-
-        if self.problems.lines:
-            raise SettingsError(self.problems.lines)
-        return Settings(
-            distribution=distribution, provider=provider, engine=engine, images=images,
-            artifacts=artifacts, versions=versions, box=box, libvirt_driver=driver,
-            libvirt_prefix=prefix,
-            network=network, nodes=nodes, daemon=daemon, tp_images=tp_images,
-            ports=ports, security=security,
-        )
-
-    def read(self) -> Any:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            self.add(None, "not found",
-                     "run the command from the repository's root, or restore lab.yml "
-                     "with `git checkout lab.yml`")
-            return None
-        except (OSError, UnicodeDecodeError) as error:
-            self.add(None, f"cannot be read ({error})", "check the file and its permissions")
-            return None
-        try:
-            data = yaml.load(text, Loader=_YamlLoader)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-            self.add(None, f"is not valid YAML{where} ({problem})",
-                     "fix the syntax there (indent with spaces, `key: value`)")
-            return None
-        if not isinstance(data, dict):
-            self.add(None, f"is not a mapping of settings (it holds {type(data).__name__})",
-                     "write `key: value` lines, like the lab.yml in the repository")
-            return None
-        return data
-
-    def artifacts(self, data: dict) -> Path | None:
-        env = self.env("artifacts")
-        value = env if env is not None else data.get("artifacts")
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.add("artifacts", "is not a folder name",
-                     "give a folder, e.g. `artifacts: ../artifacts`, or null", value=value)
-            return None
-        folder = (self.path.resolve().parent / Path(value).expanduser()).resolve()
-        if not folder.is_dir():
-            var = ENVIRONMENT["artifacts"] if env is not None else None
-            self.add("artifacts", f"is not an existing folder ({folder})",
-                     "create it and put the artifacts there, or "
-                     + (f"unset {var}" if var else "set artifacts to null")
-                     + " to fetch them from their official URLs",
-                     value=value, env=var)
-            return None
-        return folder
-
-    def daemon(self, data: dict) -> Daemon | None:
-        raw = self.required(data, "", "daemon", "add `daemon:` with data_root, oom_score_adjust, "
-                            "users and tcp_port, like the lab.yml in the repository")
-        if raw is _UNSET:
-            return None
-        raw = self.mapping("daemon", raw, DAEMON_KEYS, "daemon settings")
-        values = {name: self.required(raw, "daemon", name, "add it, like the lab.yml in the "
-                                      "repository") for name in DAEMON_KEYS}
-        ok = _UNSET not in values.values()
-        root = values["data_root"]
-        if root is not _UNSET and not (isinstance(root, str) and root.startswith("/")
-                                       and root != "/"):
-            self.add("daemon.data_root", "is not an absolute path below /", "use /data",
-                     value=root)
-            ok = False
-        oom = values["oom_score_adjust"]
-        if oom is not _UNSET and not (_is_int(oom) and -1000 <= oom
-                                      < DOCKER_DEFAULT_OOM_SCORE_ADJUST):
-            self.add("daemon.oom_score_adjust",
-                     f"must be an integer from -1000 to {DOCKER_DEFAULT_OOM_SCORE_ADJUST - 1}: "
-                     f"below Docker's default ({DOCKER_DEFAULT_OOM_SCORE_ADJUST}) so that the "
-                     "kernel kills containers before the daemon", "use e.g. -800", value=oom)
-            ok = False
-        users = values["users"]
-        if users is not _UNSET and not (isinstance(users, list) and users and all(
-                isinstance(u, str) and USER_NAME.match(u) for u in users)):
-            self.add("daemon.users", "is not a list of user names", "use e.g. [vagrant]",
-                     value=users)
-            ok = False
-        port = values["tcp_port"]
-        if port is not _UNSET and not (_is_int(port) and 1 <= port <= 65535):
-            self.add("daemon.tcp_port", "is not a TCP port", "use 2376 (Docker's TLS port)",
-                     value=port)
-            ok = False
-        if not ok:
-            return None
-        return Daemon(data_root=root, oom_score_adjust=oom, users=tuple(users), tcp_port=port)
-
-    def security(self, data: dict) -> Security | None:
-        raw = self.required(data, "", "security", "add `security:` with "
-                            "`max_user_namespaces: 15000` and `dm_basesize: 1G`")
-        if raw is _UNSET:
-            return None
-        raw = self.mapping("security", raw, SECURITY_KEYS, "security settings")
-        limit = self.required(raw, "security", "max_user_namespaces",
-                              "add `max_user_namespaces: 15000`")
-        basesize = self.required(raw, "security", "dm_basesize", "add `dm_basesize: 1G`")
-        count = len(self.problems.lines)
-        if limit is not _UNSET and not (_is_int(limit) and limit > 0):
-            self.add("security.max_user_namespaces", "must be a whole number above 0 (0 "
-                     "disables user namespaces, which userns-remap needs)", "use 15000",
-                     value=limit)
-        if basesize is not _UNSET and not (isinstance(basesize, str) and SIZE.match(basesize)):
-            self.add("security.dm_basesize", "is not a size",
-                     "write a whole number and M or G, e.g. 1G", value=basesize)
-        elif basesize is not _UNSET and _bytes(basesize) < _bytes(MIN_DM_BASESIZE):
-            self.add("security.dm_basesize", f"is too small: the TP's images must fit in a "
-                     f"container's disk (at least {MIN_DM_BASESIZE})", "use e.g. 1G",
-                     value=basesize)
-        if limit is _UNSET or basesize is _UNSET or len(self.problems.lines) != count:
-            return None
-        return Security(max_user_namespaces=limit, dm_basesize=basesize)
-
-    def basesize_fits(self, security: Security, nodes: dict[str, Node]) -> None:
-        """The disk-fill test (SEC-5) must fill a container's disk, not the whole pool."""
-        for node in nodes.values():
-            pool = node.disks.get("thinpool")
-            if pool and 2 * _bytes(security.dm_basesize) > pool.bytes:
-                self.add("security.dm_basesize", f"is more than half of {node.name}'s thinpool "
-                         f"disk ({pool.size}): filling one container would fill the whole pool",
-                         "use a smaller dm_basesize, or a larger "
-                         f"nodes.{node.name}.disks.thinpool", value=security.dm_basesize)
-
-    def ports(self, data: dict, daemon: Daemon | None) -> dict[str, int] | None:
-        raw = self.required(data, "", "ports", "add `ports:` with `nginx: 8080` and `front: 80`")
-        if raw is _UNSET:
-            return None
-        raw = self.mapping("ports", raw, PORT_KEYS, "published ports")
-        taken = {APP_PORT: "the app's port in the compose stack, which must stay closed (CMP-5)"}
-        if daemon:
-            taken[daemon.tcp_port] = "daemon.tcp_port"
-        found = {}
-        for name in PORT_KEYS:
-            example = PORT_EXAMPLES[name]
-            value = self.required(raw, "ports", name, f"add `{name}: {example}`")
-            if value is _UNSET:
-                continue
-            if not (_is_int(value) and 1 <= value <= 65535):
-                self.add(f"ports.{name}", "is not a TCP port", f"use e.g. {example}", value=value)
-            elif value in taken:
-                self.add(f"ports.{name}", f"is {taken[value]} too ({value})",
-                         f"use another port, e.g. {example}", value=value)
-            else:
-                found[name] = value
-                taken[value] = f"ports.{name}"
-        return found if len(found) == len(PORT_KEYS) else None
-
-    def tp_images(self, data: dict) -> dict[str, str] | None:
-        raw = self.required(data, "", "tp_images", "add `tp_images:` with alpine, nginx, redis "
-                            "and python, like the lab.yml in the repository")
-        if raw is _UNSET:
-            return None
-        raw = self.mapping("tp_images", raw, TP_IMAGE_KEYS, "image references")
-        found = {}
-        for name in TP_IMAGE_KEYS:
-            value = self.required(raw, "tp_images", name, f"add `{name}: {name}:latest`")
-            if value is _UNSET:
-                continue
-            if not (isinstance(value, str) and IMAGE_REFERENCE.match(value)):
-                self.add(f"tp_images.{name}", "is not an image reference NAME:TAG",
-                         f"use e.g. {name}:latest", value=value)
-                continue
-            found[name] = value
-        return found if len(found) == len(TP_IMAGE_KEYS) else None
-
-    def versions(self, data: dict) -> Versions | None:
-        raw = self.required(data, "", "versions",
-                            'add `versions:` with docker: "24.0.9", containerd, buildx, compose, '
-                            'rkt and moby_seccomp')
-        if raw is _UNSET:
-            return None
-        raw = self.mapping("versions", raw, VERSION_KEYS, "versions")
-        examples = {"docker": "24.0.9", "containerd": "1.6.28", "buildx": "0.12.1",
-                    "compose": "2.27.0", "rkt": "1.29.0", "moby_seccomp": "v20.10.24"}
-        found = {}
-        for name in VERSION_KEYS:
-            key = f"versions.{name}"
-            example = examples[name]
-            value = self.required(raw, "versions", name, f'add `{name}: "{example}"`')
-            if value is _UNSET:
-                continue
-            if not isinstance(value, str):
-                kind = "number" if isinstance(value, (int, float)) else type(value).__name__
-                self.add(key, f"is a {kind}, not a string (YAML reads an unquoted version "
-                         "as a number)",
-                         f'quote it, e.g. {name}: "{example}"', value=value)
-                continue
-            match = VERSION.match(value)
-            if name == "moby_seccomp":
-                if not seccomp_profile(value).is_file():
-                    shipped = sorted(p.stem for p in seccomp_profile("x").parent.glob("*.json"))
-                    self.add(key, f"has no profile {seccomp_profile(value).relative_to(REPO)} "
-                             "in the repository",
-                             f"use one of {', '.join(shipped)} (provision/seccomp/README.md "
-                             "says how to add another)", value=value)
-                    continue
-            elif not match:
-                self.add(key, "does not look like X.Y.Z", f'use e.g. "{example}"', value=value)
-                continue
-            if name == "docker" and int(match.group(1)) > MAX_DOCKER_MAJOR:
-                self.add(key, "is Docker Engine 25 or later, which removed the devicemapper "
-                         "storage driver the TP needs (SEC-4)",
-                         f'pin a 24.x release, e.g. "{example}"', value=value)
-                continue
-            if name == "containerd" and int(match.group(1)) > MAX_CONTAINERD_MAJOR:
-                self.add(key, "is containerd 2 or later, which Docker Engine 24 never shipped "
-                         "with (versions.docker)",
-                         f'pin the containerd.io 1.6 that Engine 24 shipped with, e.g. "{example}"',
-                         value=value)
-                continue
-            found[name] = value
-        if len(found) != len(VERSION_KEYS):
-            return None
-        return Versions(**found)
-
-    def box(self, data: dict, distribution: str | None, provider: str | None) -> str | None:
-        boxes = data.get("boxes")
-        if boxes is not None:
-            boxes = self.mapping("boxes", boxes, DISTRIBUTIONS, "boxes per distribution")
-            for name, per_provider in boxes.items():
-                if per_provider is not None:
-                    boxes[name] = self.mapping(f"boxes.{name}", per_provider, PROVIDERS,
-                                               "boxes per provider")
-                    for prov, box in boxes[name].items():
-                        if not isinstance(box, str) or not box.strip():
-                            self.add(f"boxes.{name}.{prov}", "is not a box name",
-                                     "give a Vagrant box, e.g. generic/centos9s", value=box)
-        env = self.env("box")
-        if env is not None:
-            return env
-        if distribution is None or provider is None:
-            return None
-        box = ((boxes or {}).get(distribution) or {}).get(provider)
-        if box is None:
-            self.add(f"boxes.{distribution}.{provider}",
-                     f"missing: no box is configured for {distribution} on {provider}",
-                     "add one there, or set LAB_BOX to a box name")
-        return box if isinstance(box, str) and box.strip() else None
-
-    def network(self, data: dict) -> Network | None:
-        raw = self.required(data, "", "network", "add `network:` with `name: tp15-lab` and "
-                            "`prefix: 24`")
-        if raw is _UNSET:
-            return None
-        raw = self.mapping("network", raw, ("name", "prefix"), "network settings")
-        name = self.required(raw, "network", "name", "add `name: tp15-lab`")
-        prefix = self.required(raw, "network", "prefix", "add `prefix: 24`")
-        ok = True
-        if name is not _UNSET and not (isinstance(name, str) and NETWORK_NAME.match(name)):
-            self.add("network.name", "is not a simple name (lower-case letters, digits, -)",
-                     "use e.g. tp15-lab", value=name)
-            ok = False
-        if prefix is not _UNSET and not (_is_int(prefix) and 8 <= prefix <= 30):
-            self.add("network.prefix", "is not a prefix length between 8 and 30",
-                     "use e.g. 24 (a /24 network like 192.168.56.0/24)", value=prefix)
-            ok = False
-        if not ok or name is _UNSET or prefix is _UNSET:
-            return None
-        return Network(name=name, prefix=prefix)
-
-    def nodes(self, data: dict, network: Network | None) -> dict[str, Node] | None:
-        raw = self.required(data, "", "nodes", "add `nodes:` with node1 and node2")
-        if raw is _UNSET:
-            return None
-        raw = self.mapping("nodes", raw, tuple(NODE_DISKS), "nodes")
-        nodes: dict[str, Node] = {}
-        for name, disks in NODE_DISKS.items():
-            if name not in raw:
-                self.add(f"nodes.{name}", "missing",
-                         f"add {name} with ip, cpus, memory and disks ({', '.join(disks)})")
-                continue
-            node = self.node(name, raw[name])
-            if node is not None:
-                nodes[name] = node
-        if len(nodes) != len(NODE_DISKS):
-            return None
-        if network is not None and not self.addresses(nodes, network):
-            return None
-        return nodes
-
-    def node(self, name: str, raw: Any) -> Node | None:
-        key = f"nodes.{name}"
+    def section(self, key: str, spec: Section, raw: Any) -> bool:
         if not isinstance(raw, dict):
-            self.add(key, "is not a mapping of node settings",
-                     f"give {name} indented lines ip, cpus, memory and disks", value=raw)
-            return None
-        raw = self.mapping(key, raw, NODE_KEYS, "node settings")
-        count = len(self.problems.lines)
-        ip = self.required(raw, key, "ip", f"add `ip: {NODE_EXAMPLE_IP[name]}`")
-        cpus = self.required(raw, key, "cpus", "add `cpus: 1`")
-        memory = self.required(raw, key, "memory", "add `memory: 2048` (MiB)")
-        disks = self.required(raw, key, "disks", "add `disks:` with "
-                              + ", ".join(f"`{d}: 4G`" for d in NODE_DISKS[name]))
-        if ip is not _UNSET:
-            try:
-                ipaddress.IPv4Address(ip if isinstance(ip, str) else "")
-            except ValueError:
-                self.add(f"{key}.ip", "is not an IPv4 address",
-                         f"use e.g. {NODE_EXAMPLE_IP[name]}", value=ip)
-        if cpus is not _UNSET and not (_is_int(cpus) and cpus >= 1):
-            self.add(f"{key}.cpus", "is not a whole number of CPUs, at least 1",
-                     "use e.g. 1", value=cpus)
-        if memory is not _UNSET and not (_is_int(memory) and memory >= MIN_MEMORY_MIB):
-            self.add(f"{key}.memory",
-                     f"is not a whole number of MiB, at least {MIN_MEMORY_MIB}",
-                     "use e.g. 2048 (no unit: the number is MiB)", value=memory)
-        found = {} if disks is _UNSET else self.disks(name, disks)
-        if len(self.problems.lines) != count or found is None:
-            return None
-        return Node(name=name, ip=ip, cpus=cpus, memory=memory, disks=found)
-
-    def disks(self, node: str, raw: Any) -> dict[str, Disk] | None:
-        key = f"nodes.{node}.disks"
-        raw = self.mapping(key, raw, DISK_NAMES, "disks (name: size)")
-        found: dict[str, Disk] = {}
-        for name in DISK_NAMES:
-            if name not in raw:
-                if name in NODE_DISKS[node]:
-                    self.add(f"{key}.{name}", "missing",
-                             f"add `{name}: {DISK_MINIMUM[name]}` or larger")
-                continue
-            size = raw[name]
-            if not (isinstance(size, str) and SIZE.match(size)):
-                self.add(f"{key}.{name}", "is not a size",
-                         "write a whole number and M or G, e.g. 4G or 512M", value=size)
-                continue
-            if _bytes(size) < _bytes(DISK_MINIMUM[name]):
-                self.add(f"{key}.{name}", f"is too small: {name} needs at least "
-                         f"{DISK_MINIMUM[name]}", f"use e.g. {DISK_MINIMUM[name]} or more",
-                         value=size)
-                continue
-            found[name] = Disk(name=name, size=size, bytes=_bytes(size))
-        return found
-
-    def addresses(self, nodes: dict[str, Node], network: Network) -> bool:
-        first = next(iter(nodes.values()))
-        net = ipaddress.IPv4Interface(f"{first.ip}/{network.prefix}").network
-        count = len(self.problems.lines)
-        seen: dict[str, str] = {}
-        for index, node in enumerate(nodes.values()):
-            key = f"nodes.{node.name}.ip"
-            address = ipaddress.IPv4Address(node.ip)
-            example = str(net.network_address + 11 + index) if net.num_addresses > 16 \
-                else NODE_EXAMPLE_IP[node.name]
-            if address not in net:
-                self.add(key, f"is not in {first.name}'s network {net} "
-                         f"(network.prefix is {network.prefix})",
-                         f"put both nodes in one network, e.g. {example}", value=node.ip)
-            elif node.ip in seen:
-                self.add(key, f"is also {seen[node.ip]}'s address",
-                         f"give each node its own, e.g. {example}", value=node.ip)
-            elif address == net.network_address:
-                self.add(key, f"is the address of the network {net} itself",
-                         f"use a host address, e.g. {example}", value=node.ip)
-            elif address == net.broadcast_address:
-                self.add(key, f"is the broadcast address of {net}",
-                         f"use a host address, e.g. {example}", value=node.ip)
-            elif address == net.network_address + 1:
-                self.add(key, f"is the .1 of {net}, which the provider gives to the host side",
-                         f"use another address, e.g. {example}", value=node.ip)
-            seen.setdefault(node.ip, node.name)
-        return len(self.problems.lines) == count
+            self.add(key, "is not a mapping", f"write it as {_how(key.rsplit('.', 1)[-1], spec)}"
+                     ", one indented line each", raw)
+            return False
+        paths = {name: f"{key}.{name}".lstrip(".") for name in spec.keys}
+        for unknown in (str(name) for name in raw if name not in spec.keys):
+            close = difflib.get_close_matches(unknown, list(spec.keys), n=1)
+            self.named.update(paths[name] for name in close)
+            self.add(f"{key}.{unknown}".lstrip("."), "unknown key", f"did you mean {close[0]!r}?"
+                     if close else f"remove it; the keys here are {', '.join(spec.keys)}")
+        ok = all([self.walk(paths[name], inner, raw.get(name))
+                  for name, inner in spec.keys.items()])
+        if ok:
+            self.found[key] = spec.make(**{name: self.found[path] for name, path in paths.items()
+                                           if path in self.found})
+        return ok
 
 
 def load(path: Path | str = DEFAULT_PATH, environ: Mapping[str, str] = os.environ) -> Settings:
     """Read and check lab.yml and the LAB_* overrides; raise SettingsError listing every problem."""
-    return _Loader(Path(path), environ).load()
+    lab = _Walk(Path(path), environ)
+    lab.section("", SCHEMA, _read(lab.path))
+    if lab.problems:
+        raise SettingsError(lab.problems)
+    top = lab.found[""]
+    del top["boxes"]  # read only for the box, which box_is_configured chose
+    libvirt = top.pop("libvirt")
+    return Settings(**{"artifacts": None, **top}, box=lab.found["box"],
+                    libvirt_driver=libvirt["driver"], libvirt_prefix=libvirt["prefix"])
 
 
 def summary(settings: Settings, environ: Mapping[str, str] = os.environ) -> str:

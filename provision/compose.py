@@ -14,13 +14,11 @@ command a student types in that folder. The acceptance suite tries CMP-6's
 
 from io import StringIO
 
-from pyinfra import host
 from pyinfra.api.exceptions import DeployError
-from pyinfra.facts.server import Command
-from pyinfra.operations import files, server
-from pyinfra.operations.util import any_changed
+from pyinfra.operations import files
 
 from lab.settings import REPO, Settings
+from provision import engine
 from provision import platform as platforms
 
 APP_DIR = REPO / "app"
@@ -41,7 +39,8 @@ def compose_command(settings: Settings) -> str:
     """``docker compose`` (Docker's plugin) or, beside the distribution's engine,
     the distribution's ``docker-compose``.
 
-        >>> compose_command(settings)        # engine: docker-ce
+        >>> from lab.settings import load
+        >>> compose_command(load(environ={}))        # lab.yml's engine: docker-ce
         'docker compose'
     """
     return "docker-compose" if settings.engine == "distribution" else "docker compose"
@@ -50,7 +49,8 @@ def compose_command(settings: Settings) -> str:
 def env_file(settings: Settings) -> str:
     """The stack's .env: the images by the names lab.yml gives them, front's port.
 
-        >>> print(env_file(settings), end="")
+        >>> from lab.settings import load
+        >>> print(env_file(load(environ={})), end="")
         REDIS_IMAGE=redis:latest
         NGINX_IMAGE=nginx:latest
         PYTHON_IMAGE=python:3.11-slim
@@ -106,35 +106,17 @@ def copy_stack(settings: Settings) -> list:
     return [folder, env]
 
 
-def running_services(store_moved: bool) -> set[str]:
-    """The services of the stack in STACK_DIR that have a running container, from
-    the labels Compose puts on them (none when Docker's store is about to move)."""
-    if store_moved:
-        return set()
-    template = '{{.Label "com.docker.compose.service"}}'
-    shown = host.get_fact(
-        Command, f"docker ps --filter label=com.docker.compose.project.working_dir={STACK_DIR} "
-                 f"--format '{template}' 2>/dev/null || true")
-    return set((shown or "").split())
-
-
-def start_stack(settings: Settings, copied: list, store_moved: bool) -> None:
+def start_stack(settings: Settings, copied: list) -> None:
     """CMP-2 … CMP-6 — ``docker compose up -d --build`` in the stack's folder: builds
     the app's image from its Dockerfile, then starts db, app and front; again only
-    when the folder changed or a service is not running."""
-    command = f"cd {STACK_DIR} && {compose_command(settings)} up -d --build"
-    name = f"{command} (CMP-2 … CMP-6)"
-    missing = set(SERVICES) - running_services(store_moved)
-    if missing:
-        server.shell(name=f"{name}: {', '.join(sorted(missing))} not running",
-                     commands=[command])
-    else:
-        server.shell(name=name, commands=[command], _if=any_changed(*copied))
+    when the folder changed (``copied``) or a service is not running."""
+    command = f"{compose_command(settings)} up -d --build"
+    engine.compose_up(name=f"cd {STACK_DIR} && {command} (CMP-2 … CMP-6)", workdir=STACK_DIR,
+                      command=command, services=list(SERVICES), after=copied)
 
 
-def deploy(settings: Settings, platform: platforms.Platform, store_moved: bool) -> None:
-    """``store_moved``: this run moves Docker's store (daemon.json), so the
-    containers seen now will be gone after the restart."""
+def deploy(settings: Settings, platform: platforms.Platform) -> None:
+    """The section's steps in the TP's order."""
     install_compose(platform, settings)
-    start_stack(settings, copy_stack(settings), store_moved)
+    start_stack(settings, copy_stack(settings))
     platforms.open_port(platform, settings.ports["front"], "CMP-5")

@@ -15,59 +15,25 @@ import json
 from io import StringIO
 
 from pyinfra import host
-from pyinfra.facts.server import Command
+from pyinfra.api import operation
 from pyinfra.operations import files, server, systemd
 from pyinfra.operations.util import any_changed
 
 from lab.pki import Pki
-from lab.settings import Settings
+from lab.settings import Disk, Settings
 from provision import platform as platforms
-from provision.disks import LogicalVolume, lab_disk
+from provision.daemon_config import (
+    DAEMON_JSON,
+    TCP_BRIDGE,
+    TCP_BRIDGE_ADDRESS,
+    TCP_DAEMON_JSON,
+    TLS_DIR,
+    main_daemon_json,
+    tcp_daemon_json,
+)
+from provision.disks import DATA_LV, DATA_VG, LogicalVolume, lab_disk
 
-DAEMON_JSON = "/etc/docker/daemon.json"
-# The data root's volume: VG "data", LV "docker" (SEC-4's thin pool has VG "docker").
-DATA_VG, DATA_LV = "data", "docker"
-# daemon.json keys that give Docker another image and container store.
-STORE_KEYS = ("data-root", "userns-remap", "storage-driver", "storage-opts")
-TLS_DIR = "/etc/docker/tls"
-TCP_DAEMON_JSON = "/etc/docker/daemon-tcp.json"
 TCP_UNIT = "/etc/systemd/system/docker-tcp.service"
-# The TCP daemon's own bridge. Not "bridge": "none": a dockerd without a bridge
-# deletes the interface docker0 at start, the main daemon's bridge.
-TCP_BRIDGE, TCP_BRIDGE_ADDRESS = "docker-tcp0", "172.31.255.1/24"
-
-
-def daemon_json(settings: Settings) -> dict:
-    """The main daemon's /etc/docker/daemon.json (DCFG-3, DCFG-4).
-
-        >>> daemon_json(settings)
-        {'data-root': '/data', 'oom-score-adjust': -800}
-    """
-    return {
-        "data-root": settings.daemon.data_root,
-        "oom-score-adjust": settings.daemon.oom_score_adjust,
-    }
-
-
-def tcp_daemon_json(settings: Settings) -> dict:
-    """docker-tcp.service's own config (DCFG-6): TCP with mutual TLS, and its own
-    everything so it neither reads daemon.json nor touches the main daemon's
-    bridge, iptables rules or containerd namespace."""
-    return {
-        "hosts": [f"tcp://0.0.0.0:{settings.daemon.tcp_port}", "unix:///run/docker-tcp.sock"],
-        "tlsverify": True,
-        "tlscacert": f"{TLS_DIR}/ca.pem",
-        "tlscert": f"{TLS_DIR}/server-cert.pem",
-        "tlskey": f"{TLS_DIR}/server-key.pem",
-        "data-root": "/var/lib/docker-tcp",
-        "exec-root": "/run/docker-tcp",
-        "pidfile": "/run/docker-tcp.pid",
-        "bridge": TCP_BRIDGE,
-        "iptables": False,
-        "ip-masq": False,
-        "containerd-namespace": "docker-tcp",
-        "containerd-plugins-namespace": "docker-tcp-plugins",
-    }
 
 
 TCP_UNIT_TEXT = f"""\
@@ -97,32 +63,37 @@ def _json_file(config: dict) -> StringIO:
     return StringIO(json.dumps(config, indent=2) + "\n")
 
 
+DATA_LV_PATH = f"/dev/{DATA_VG}/{DATA_LV}"
+
+
+@operation()
+def data_volume(disk: Disk):
+    """DCFG-3 — ``pvcreate``, ``vgcreate``, ``lvcreate``, ``mkfs.ext4`` on lab disk
+    ``disk``, once."""
+    if host.get_fact(LogicalVolume, f"{DATA_VG}/{DATA_LV}"):
+        host.noop(f"{DATA_LV_PATH} exists")
+        return
+    device = lab_disk(disk)
+    yield f"pvcreate {device}"
+    yield f"vgcreate {DATA_VG} {device}"
+    yield f"lvcreate -l 100%FREE -n {DATA_LV} {DATA_VG}"
+    yield f"mkfs.ext4 -q {DATA_LV_PATH}"
+
+
 def make_data_volume(settings: Settings, platform: platforms.Platform) -> None:
-    """DCFG-3 — ``pvcreate``, ``vgcreate``, ``lvcreate``, ``mkfs`` on the node's data
-    disk, mounted on /data (and in /etc/fstab), before Docker moves there."""
+    """DCFG-3 — /data on its own LVM volume, made on the node's data disk and mounted
+    (and in /etc/fstab), before Docker moves there."""
+    root = settings.daemon.data_root
     platforms.install_packages(platform, list(platform.lvm_packages),
                                name="Install LVM (DCFG-3)")
-    lv = f"/dev/{DATA_VG}/{DATA_LV}"
-    if host.get_fact(LogicalVolume, f"{DATA_VG}/{DATA_LV}"):
-        host.noop(f"{lv} exists")
-    else:
-        device = lab_disk(settings.nodes[host.name].disks["data"])
-        server.shell(
-            name=f"Make the LVM volume {lv} on {device} (DCFG-3)",
-            commands=[
-                f"pvcreate {device}",
-                f"vgcreate {DATA_VG} {device}",
-                f"lvcreate -l 100%FREE -n {DATA_LV} {DATA_VG}",
-                f"mkfs.ext4 -q {lv}",
-            ],
-        )
-    files.directory(name=f"Create {settings.daemon.data_root}", path=settings.daemon.data_root)
-    files.line(name=f"Mount {lv} on {settings.daemon.data_root} at boot (DCFG-3)",
-               path="/etc/fstab", line=f"^{lv} ",
-               replace=f"{lv} {settings.daemon.data_root} ext4 defaults 0 2")
-    server.mount(name=f"Mount {lv} on {settings.daemon.data_root} (DCFG-3)",
-                 path=settings.daemon.data_root, device=lv, fs_type="ext4")
-    platforms.label_as_docker_store(platform, settings.daemon.data_root)
+    data_volume(name=f"Make the LVM volume {DATA_LV_PATH} on the data disk (DCFG-3)",
+                disk=settings.nodes[host.name].disks["data"])
+    files.directory(name=f"Create {root}", path=root)
+    files.line(name=f"Mount {DATA_LV_PATH} on {root} at boot (DCFG-3)", path="/etc/fstab",
+               line=f"^{DATA_LV_PATH} ", replace=f"{DATA_LV_PATH} {root} ext4 defaults 0 2")
+    server.mount(name=f"Mount {DATA_LV_PATH} on {root} (DCFG-3)", path=root,
+                 device=DATA_LV_PATH, fs_type="ext4")
+    platforms.label_as_docker_store(platform, root)
 
 
 def add_users_to_docker_group(settings: Settings) -> None:
@@ -134,34 +105,15 @@ def add_users_to_docker_group(settings: Settings) -> None:
                     groups=["docker"], append=True)
 
 
-def configure_daemon(settings: Settings, extra: dict, profile) -> bool:
-    """DCFG-3, DCFG-4, DCFG-5 (and SEC-2, SEC-3: ``extra``) — /etc/docker/daemon.json,
-    then restart docker; also when the seccomp ``profile`` operation changed it.
-
-    Returns whether this run moves Docker's store (data root, userns remapping,
-    storage driver), after which the images and containers seen now are gone.
-    """
-    wanted = {**daemon_json(settings), **extra}
-    shown = host.get_fact(Command, f"cat {DAEMON_JSON} 2>/dev/null || true")
-    try:
-        current = json.loads(shown) if shown else {}
-    except json.JSONDecodeError:
-        current = {}
+def configure_daemon(settings: Settings, after: list) -> None:
+    """DCFG-3, DCFG-4, DCFG-5 (with SEC-2 … SEC-4's keys, daemon_config.py) —
+    /etc/docker/daemon.json, then ``systemctl restart docker`` when it changed, or
+    when one of the operations ``after`` did (the seccomp profile it names)."""
     config = files.put(name=f"Write {DAEMON_JSON} (DCFG-3 … DCFG-5, SEC-2 … SEC-4)",
-                       src=_json_file(wanted), dest=DAEMON_JSON, mode="644")
-    systemd.service(name="Restart docker.service for daemon.json and the seccomp profile",
-                    service="docker.service", restarted=True,
-                    _if=any_changed(config, profile))
-    return store_moves(current, wanted)
-
-
-def store_moves(current: dict, wanted: dict) -> bool:
-    """Whether going from daemon.json ``current`` to ``wanted`` gives Docker another store.
-
-        >>> store_moves({"data-root": "/data"}, {"data-root": "/data", "oom-score-adjust": -800})
-        False
-    """
-    return any(current.get(key) != wanted.get(key) for key in STORE_KEYS)
+                       src=_json_file(main_daemon_json(settings, settings.nodes[host.name])),
+                       dest=DAEMON_JSON, mode="644")
+    systemd.service(name=f"systemctl restart docker, for {DAEMON_JSON} and what it names",
+                    service="docker.service", restarted=True, _if=any_changed(config, *after))
 
 
 def name_lab_nodes(settings: Settings) -> None:
@@ -193,19 +145,31 @@ def install_tls(settings: Settings, pki: Pki) -> list:
     return server_side
 
 
-def start_tcp_daemon(settings: Settings, platform: platforms.Platform, pki: Pki) -> None:
+def start_tcp_daemon(settings: Settings, platform: platforms.Platform, pki: Pki,
+                     after: list) -> None:
     """DCFG-6 — ``docker-tcp.service``: a second dockerd on TCP 2376 with mutual TLS,
-    enabled so that it survives a reboot."""
+    enabled so that it survives a reboot; restarted when its files change, or one of
+    the operations ``after`` did (the seccomp profile it names)."""
     tls = install_tls(settings, pki)
     config = files.put(name=f"Write {TCP_DAEMON_JSON} (DCFG-6)",
                        src=_json_file(tcp_daemon_json(settings)), dest=TCP_DAEMON_JSON,
                        mode="644")
     unit = files.put(name=f"Write {TCP_UNIT} (DCFG-6)", src=StringIO(TCP_UNIT_TEXT),
                      dest=TCP_UNIT, mode="644")
-    platforms.open_port(platform, settings.daemon.tcp_port)
+    platforms.open_port(platform, settings.daemon.tcp_port, "DCFG-6")
     systemd.daemon_reload(name="systemctl daemon-reload", _if=unit.did_change)
     systemd.service(name="Restart docker-tcp.service for its new files",
                     service="docker-tcp.service", restarted=True,
-                    _if=any_changed(config, unit, *tls))
+                    _if=any_changed(config, unit, *tls, *after))
     systemd.service(name="Enable and start docker-tcp.service (DCFG-6)",
                     service="docker-tcp.service", running=True, enabled=True)
+
+
+def deploy(settings: Settings, platform: platforms.Platform, pki: Pki, after: list) -> None:
+    """The section's steps in the TP's order. ``after``: the operations of the robust
+    configuration (SEC-3's profile) that both daemons' configurations name."""
+    add_users_to_docker_group(settings)
+    make_data_volume(settings, platform)
+    configure_daemon(settings, after)
+    name_lab_nodes(settings)
+    start_tcp_daemon(settings, platform, pki, after)

@@ -1,12 +1,15 @@
-"""The lab's pyinfra deploy: every TP section, in the TP's order, on each node.
+"""The lab's pyinfra deploy: the TP's table of contents, one call per section, on
+each node (node1 is the main Docker host; node2 has the daemons only).
 
 Run by ``vagrant up`` / ``vagrant provision`` for one node, or by hand:
 
     pyinfra --chdir . provision/inventory.py provision/deploy.py --limit node1
     pyinfra --chdir . provision/inventory.py provision/deploy.py --dry   # what would change
 
-/etc/docker/daemon.json is one file for the TP's sections "Basic configuration"
-and "Robust conf": it is written once, with both sections' keys.
+One step leaves the TP's order: what the daemons' configuration names (4. Robust
+conf's seccomp profile and thin pool) is made before 1. Basic configuration
+writes that configuration, so that Docker's store moves once, before any image
+or container is put in it.
 """
 
 import os
@@ -15,46 +18,38 @@ from pyinfra import host
 
 from lab.pki import ensure_pki
 from lab.settings import MAIN_NODE, PKI_DIR, load
-from provision import api, compose, daemon, images, operations, platform, runc, security
+from provision import (
+    api,
+    compose,
+    daemon,
+    daemon_config,
+    images,
+    operations,
+    platform,
+    runc,
+    security,
+)
 
 settings = load()
 pki = ensure_pki(PKI_DIR, {node.name: node.ip for node in settings.nodes.values()})
 this = platform.current()
-main_node = host.name == MAIN_NODE
 
-# Low level containerization — runc
-runc.deploy(this, settings)
-
-# Docker basics — 1. Basic configuration, with 4. Robust conf's daemon settings
-daemon.add_users_to_docker_group(settings)
-daemon.make_data_volume(settings, this)
-security.enable_user_namespaces(settings)
-profile = security.install_seccomp_profile(settings)
-node = settings.nodes[host.name]
-if security.uses_thin_pool(node):
-    security.make_thin_pool(settings, this)
-store_moved = daemon.configure_daemon(settings, security.daemon_json(settings, node), profile)
-daemon.name_lab_nodes(settings)
-daemon.start_tcp_daemon(settings, this, pki)
-
-# The TP's images, in the store the daemon now uses
-images.deploy(settings, store_moved)
-
-if main_node:
-    # Docker basics — 2. Basic operations, 3. HTTP API
-    operations.deploy(settings, store_moved)
-    api.install_curl(this)
-    # Docker basics — 4. Robust conf: docker run's security options
-    security.run_hardened_container(settings, store_moved)
-    # 5. Compose: the course's app behind NGINX, with Redis (app/)
-    compose.deploy(settings, this, store_moved)
+runc.deploy(this, settings)                                # Low level — 1. runc
+named_by_the_daemons = security.prepare_daemon(settings, this)  # 4. Robust conf, for 1.
+daemon.deploy(settings, this, pki, named_by_the_daemons)   # Docker basics — 1.
+images.deploy(settings)                                    # the TP's images
+if host.name == MAIN_NODE:
+    operations.deploy(settings, this)                      # 2. Basic operations
+    api.deploy(this)                                       # 3. HTTP API
+    security.deploy(settings)                              # 4. Robust conf: docker run
+    compose.deploy(settings, this)                         # 5. Compose
 
 # SELinux (CentOS): what the sections wrote where Docker and systemd read it, labelled as
 # the policy labels that place (absent paths, e.g. node2's /srv/tp15, are skipped).
 platform.restore_labels(this, [
-    os.path.dirname(daemon.DAEMON_JSON),  # daemon.json, daemon-tcp.json, tls/, seccomp/
+    os.path.dirname(daemon_config.DAEMON_JSON),  # daemon.json, daemon-tcp.json, tls/, seccomp/
     daemon.TCP_UNIT,
-    "/etc/sysctl.d",                      # SEC-1's user namespaces
+    "/etc/sysctl.d",                             # SEC-1's user namespaces
     security.LVM_PROFILE,
     compose.COMPOSE_WRAPPER,
     compose.STACK_DIR,

@@ -4,10 +4,10 @@ lab.yml gives each node extra disks by name (``data`` for /data, DCFG-3;
 ``thinpool`` for devicemapper, SEC-4). Inside the VM a disk is found by its
 serial where the provider sets one (libvirt: ``serial: data``), else as the one
 unused whole disk of its size (VirtualBox sets no serial; both providers make
-disks of whole GiB, Vagrant rounding lab.yml's size up).
+disks of whole GiB, Vagrant rounding lab.yml's size up). In a deploy:
 
-    >>> lab_disk_device(Disk("data", "4G", 4 * 1024**3), host.get_fact(BlockDevices))
-    '/dev/vdb'
+    lab_disk_device(Disk("data", "4G", 4 * 1024**3), host.get_fact(BlockDevices))
+    # -> '/dev/vdb'
 """
 
 from __future__ import annotations
@@ -16,17 +16,23 @@ import json
 
 from pyinfra import host
 from pyinfra.api import FactBase
-from pyinfra.api.exceptions import DeployError
+from pyinfra.api.exceptions import OperationError
 
 from lab.settings import Disk
+
+# DCFG-3: /data's volume, VG "data", LV "docker", made on the node's `data` disk.
+DATA_VG, DATA_LV = "data", "docker"
+# SEC-4: the names Docker's "Configure direct-lvm mode manually" uses, on the `thinpool` disk.
+THIN_POOL_VG, THIN_POOL = "docker", "docker/thinpool"
+THIN_POOL_DEVICE = "/dev/mapper/docker-thinpool"
 
 
 class BlockDevices(FactBase):
     """The node's block devices, as ``lsblk --json`` lists them (children nested).
 
-        >>> host.get_fact(BlockDevices)[1]
-        {'name': 'vdb', 'path': '/dev/vdb', 'size': 4294967296, 'type': 'disk',
-         'serial': 'data', 'fstype': None}
+        host.get_fact(BlockDevices)[1]
+        # -> {'name': 'vdb', 'path': '/dev/vdb', 'size': 4294967296, 'type': 'disk',
+        #     'serial': 'data', 'fstype': None}
     """
 
     def command(self) -> str:
@@ -43,9 +49,9 @@ class BlockDevices(FactBase):
 class LogicalVolume(FactBase):
     """Fields of one LVM logical volume (``lvs``), or None when it does not exist.
 
-        >>> host.get_fact(LogicalVolume, "docker/thinpool")
-        {'lv_path': '/dev/docker/thinpool', 'segtype': 'thin-pool',
-         'lv_profile': 'docker-thinpool', 'seg_monitor': 'monitored'}
+        host.get_fact(LogicalVolume, "docker/thinpool")
+        # -> {'lv_path': '/dev/docker/thinpool', 'segtype': 'thin-pool',
+        #     'lv_profile': 'docker-thinpool', 'seg_monitor': 'monitored'}
     """
 
     FIELDS = ("lv_path", "segtype", "lv_profile", "seg_monitor")
@@ -126,10 +132,10 @@ def lab_disk_device(disk: Disk, devices: list[dict] | None) -> str:
 
 
 def lab_disk(disk: Disk) -> str:
-    """The device of lab disk ``disk`` on the node being provisioned; stops the
-    deploy with what was seen and what to do when there is not exactly one."""
+    """The device of lab disk ``disk`` on the node being provisioned; fails the
+    operation with what was seen and what to do when there is not exactly one."""
     try:
         return lab_disk_device(disk, host.get_fact(BlockDevices))
     except DiskNotFound as error:
-        raise DeployError(f"{host.name} (lab.yml nodes.{host.name}.disks.{disk.name}): "
-                          f"{error}") from None
+        raise OperationError(f"{host.name} (lab.yml nodes.{host.name}.disks.{disk.name}): "
+                             f"{error}") from None

@@ -13,11 +13,13 @@ import json
 import shlex
 
 from pyinfra import host
+from pyinfra.api import operation
 from pyinfra.api.exceptions import DeployError
-from pyinfra.facts.server import Command
-from pyinfra.operations import files, server
+from pyinfra.operations import files
 
 from lab.settings import MAIN_NODE, REPO, Settings
+from provision import engine
+from provision.engine import ImageIds
 
 OFFLINE_BUILD = REPO / "images" / ".build"
 UPLOAD_DIR = "/var/cache/tp15-images"
@@ -33,30 +35,13 @@ def wanted_images(settings: Settings) -> dict[str, str]:
     return {"alpine": settings.tp_images["alpine"]}
 
 
-def image_label(reference: str) -> str:
-    """The stand-in label of ``reference`` in the node's engine ('' when absent)."""
-    template = f'{{{{index .Config.Labels "{ROOTFS_LABEL}"}}}}'
-    return host.get_fact(
-        Command, f"docker image inspect --format '{template}' {reference} 2>/dev/null || true")
-
-
-def pull_images(settings: Settings, store_moved: bool) -> None:
-    """``docker pull`` each image the TP uses, once."""
-    for reference in wanted_images(settings).values():
-        present = not store_moved and host.get_fact(
-            Command, f"docker image inspect --format . {reference} 2>/dev/null || true")
-        if present:
-            host.noop(f"{reference} is present")
-            continue
-        server.shell(name=f"docker pull {reference}", commands=[f"docker pull {reference}"])
-
-
 def import_command(reference: str, tarball: str, changes: list[str], sha256: str) -> str:
     """``docker import`` of a stand-in with its image config, then drop the tarball
     and the stand-in it replaces.
 
-        >>> import_command("alpine:latest", "/tmp/a.tar", ['CMD ["/bin/sh"]'], "ab12")
-        "docker import --change 'CMD [\"/bin/sh\"]' --change 'LABEL …=ab12' /tmp/a.tar …"
+        >>> print(import_command("alpine:latest", "/tmp/a.tar", ['CMD ["/bin/sh"]'], "ab12"))
+        docker import --change 'CMD ["/bin/sh"]' --change 'LABEL org.tp15.rootfs-sha256=ab12'
+            /tmp/a.tar alpine:latest && rm -f /tmp/a.tar && docker image prune -f ...
     """
     options = " ".join(f"--change {shlex.quote(change)}"
                        for change in [*changes, f"LABEL {ROOTFS_LABEL}={sha256}"])
@@ -64,7 +49,19 @@ def import_command(reference: str, tarball: str, changes: list[str], sha256: str
             f"docker image prune -f --filter label={ROOTFS_LABEL}")
 
 
-def import_offline_images(settings: Settings, store_moved: bool) -> None:
+@operation()
+def stand_in_imported(reference: str, source: str, tarball: str, changes: list[str],
+                      sha256: str):
+    """``docker import`` the stand-in tarball ``source`` (uploaded as ``tarball``) as
+    ``reference``, unless the engine has it with this ``sha256`` label already."""
+    if host.get_fact(ImageIds, reference, f"{ROOTFS_LABEL}={sha256}"):
+        host.noop(f"{reference} is the current stand-in")
+        return
+    yield from files.put._inner(src=source, dest=tarball, mode="600")
+    yield import_command(reference, tarball, changes, sha256)
+
+
+def import_offline_images(settings: Settings) -> None:
     """Upload and ``docker import`` the stand-ins whose tarball the engine lacks."""
     manifest_file = OFFLINE_BUILD / "manifest.json"
     if not manifest_file.exists():
@@ -73,28 +70,23 @@ def import_offline_images(settings: Settings, store_moved: bool) -> None:
             "first with `sudo images/build-offline`, or set images: hub in lab.yml."
         )
     manifest = json.loads(manifest_file.read_text())
-    files.directory(name=f"Create {UPLOAD_DIR}", path=UPLOAD_DIR, mode="700")
     missing = sorted(set(wanted_images(settings)) - set(manifest))
     if missing:
         raise DeployError(f"{manifest_file} has no stand-in for {', '.join(missing)}: run "
                           "`sudo images/build-offline` and look at its errors.")
+    files.directory(name=f"Create {UPLOAD_DIR}", path=UPLOAD_DIR, mode="700")
     for name, reference in wanted_images(settings).items():
         entry = manifest[name]
-        if not store_moved and image_label(reference) == entry["sha256"]:
-            host.noop(f"{reference} is the current stand-in")
-            continue
-        tarball = f"{UPLOAD_DIR}/{entry['file']}"
-        files.put(name=f"Upload the {name} stand-in", src=str(OFFLINE_BUILD / entry["file"]),
-                  dest=tarball, mode="600")
-        server.shell(name=f"docker import the {name} stand-in as {reference}",
-                     commands=[import_command(reference, tarball, entry["changes"],
-                                              entry["sha256"])])
+        stand_in_imported(
+            name=f"docker import the {name} stand-in as {reference}", reference=reference,
+            source=str(OFFLINE_BUILD / entry["file"]), tarball=f"{UPLOAD_DIR}/{entry['file']}",
+            changes=entry["changes"], sha256=entry["sha256"])
 
 
-def deploy(settings: Settings, store_moved: bool) -> None:
-    """``store_moved``: this run moves Docker's store (daemon.json), so the images
-    seen now will be gone after the restart."""
+def deploy(settings: Settings) -> None:
+    """The TP's images in the node's engine: ``docker pull``, or the offline stand-ins."""
     if settings.images == "hub":
-        pull_images(settings, store_moved)
+        for reference in wanted_images(settings).values():
+            engine.image_pulled(name=f"docker pull {reference}", reference=reference)
     else:
-        import_offline_images(settings, store_moved)
+        import_offline_images(settings)

@@ -11,11 +11,10 @@ image; the acceptance suite runs them as the TP writes them.
 
 from io import StringIO
 
-from pyinfra import host
-from pyinfra.facts.server import Command
-from pyinfra.operations import files, server
+from pyinfra.operations import files
 
 from lab.settings import Settings
+from provision import engine
 from provision import platform as platforms
 
 PAGE_DIR = "/srv/tp15/nginx"
@@ -31,49 +30,30 @@ HOME_PAGE = """\
 """
 
 
-def container_state(name: str) -> str:
-    """``running``, ``exited``… of container ``name``, or '' when there is none."""
-    return host.get_fact(
-        Command, f"docker inspect --format '{{{{.State.Status}}}}' {name} 2>/dev/null || true")
-
-
-def run_container(name: str, command: str, requirement: str, store_moved: bool) -> None:
-    """``docker run -d --name NAME …`` once; ``docker start NAME`` if it stopped.
-
-    ``store_moved``: this run moves Docker's store (daemon.json), so the
-    containers seen now will be gone after the restart.
-    """
-    state = "" if store_moved else container_state(name)
-    if state == "running":
-        host.noop(f"container {name} is running")
-    elif state:
-        server.shell(name=f"docker start {name} ({requirement})", commands=[f"docker start {name}"])
-    else:
-        server.shell(name=f"{command} ({requirement})", commands=[command])
-
-
-def run_sleeping_alpine(store_moved: bool) -> None:
+def run_sleeping_alpine(settings: Settings) -> None:
     """OPS-1 — ``docker run -d alpine sleep 9999`` (named, so a re-run finds it)."""
-    run_container("tp-sleep", "docker run -d --name tp-sleep --restart unless-stopped "
-                  "alpine sleep 9999", "OPS-1", store_moved)
+    engine.container(
+        name="docker run -d alpine sleep 9999, as tp-sleep (OPS-1)", container="tp-sleep",
+        run=f"docker run -d --name tp-sleep --restart unless-stopped "
+            f"{settings.tp_images['alpine']} sleep 9999")
 
 
-def serve_home_page_with_nginx(settings: Settings, store_moved: bool) -> None:
+def serve_home_page_with_nginx(settings: Settings, platform: platforms.Platform) -> None:
     """OPS-6 — ``docker run -d -v /srv/tp15/nginx:/usr/share/nginx/html:ro -p 8080:80 nginx``."""
     files.directory(name=f"Create {PAGE_DIR}", path=PAGE_DIR, mode="755")
     files.put(name=f"Write the home page {PAGE_DIR}/index.html (OPS-6)",
               src=StringIO(HOME_PAGE), dest=f"{PAGE_DIR}/index.html", mode="644")
-    run_container(
-        "tp-nginx",
-        f"docker run -d --name tp-nginx --restart unless-stopped "
-        f"-v {PAGE_DIR}:/usr/share/nginx/html:ro -p {settings.ports['nginx']}:80 "
-        f"{settings.tp_images['nginx']}",
-        "OPS-6",
-        store_moved,
-    )
-    platforms.open_port(platforms.current(), settings.ports["nginx"], "OPS-6")
+    engine.container(
+        name=f"docker run -d -v {PAGE_DIR}:… -p {settings.ports['nginx']}:80 nginx, "
+             "as tp-nginx (OPS-6)",
+        container="tp-nginx",
+        run=f"docker run -d --name tp-nginx --restart unless-stopped "
+            f"-v {PAGE_DIR}:/usr/share/nginx/html:ro -p {settings.ports['nginx']}:80 "
+            f"{settings.tp_images['nginx']}")
+    platforms.open_port(platform, settings.ports["nginx"], "OPS-6")
 
 
-def deploy(settings: Settings, store_moved: bool) -> None:
-    run_sleeping_alpine(store_moved)
-    serve_home_page_with_nginx(settings, store_moved)
+def deploy(settings: Settings, platform: platforms.Platform) -> None:
+    """The section's steps in the TP's order."""
+    run_sleeping_alpine(settings)
+    serve_home_page_with_nginx(settings, platform)

@@ -6,7 +6,10 @@ Docker from Debian itself (``engine: distribution`` in lab.yml). Sections ask
 this module for package names, repositories, holds, open ports and file labels;
 they never test the distribution themselves.
 
-    >>> PLATFORMS["centos-stream-9"].docker_packages(settings)    # engine: docker-ce
+    >>> from lab.settings import load
+    >>> settings = load(environ={})                    # lab.yml: engine docker-ce
+    >>> offline = load(environ={"LAB_DISTRIBUTION": "debian-12", "LAB_ENGINE": "distribution"})
+    >>> PLATFORMS["centos-stream-9"].docker_packages(settings)
     ['docker-ce=24.0.9-1.el9', 'docker-ce-cli=24.0.9-1.el9', 'containerd.io=1.6.28-3.1.el9',
      'docker-buildx-plugin=0.12.1-1.el9', 'docker-compose-plugin=2.27.0-1.el9']
     >>> PLATFORMS["debian-12"].docker_packages(settings)[:3]

@@ -9,29 +9,27 @@
     explorer les options de docker run et observer celles qui sont
     intéressantes côté sécu
 
-SEC-2, SEC-3 and SEC-4 are daemon.json keys: ``daemon.configure_daemon`` writes
-them with the rest of the file. SEC-4 is on where the node has a ``thinpool``
-disk (node1); SEC-5, the disk-fill test, is an acceptance test. Features that
-need the host's namespaces (a container that drives the Docker socket) run with
-``--userns=host``.
+SEC-2, SEC-3 and SEC-4 are daemon.json keys (daemon_config.py owns the file):
+this section prepares what they name — the seccomp profile, the thin pool —
+before the daemon's configuration is written. SEC-4 is on where the node has a
+``thinpool`` disk (node1); SEC-5, the disk-fill test, is an acceptance test.
+Features that need the host's namespaces (a container that drives the Docker
+socket) run with ``--userns=host``.
 """
 
 from io import StringIO
 
 from pyinfra import host
-from pyinfra.api.exceptions import DeployError
+from pyinfra.api import operation
+from pyinfra.api.exceptions import OperationError
 from pyinfra.operations import files, server
 
-from lab.settings import Node, Settings, seccomp_profile
+from lab.settings import Disk, Settings, seccomp_profile
+from provision import engine
 from provision import platform as platforms
-from provision.disks import LogicalVolume, VolumeGroup, lab_disk
-from provision.operations import run_container
+from provision.daemon_config import SECCOMP_PROFILE
+from provision.disks import THIN_POOL, THIN_POOL_VG, LogicalVolume, VolumeGroup, lab_disk
 
-SECCOMP_PROFILE = "/etc/docker/seccomp/default.json"
-
-# SEC-4: the names Docker's "Configure direct-lvm mode manually" uses.
-THIN_POOL_VG, THIN_POOL = "docker", "docker/thinpool"
-THIN_POOL_DEVICE = "/dev/mapper/docker-thinpool"
 LVM_PROFILE_NAME = "docker-thinpool"
 LVM_PROFILE = f"/etc/lvm/profile/{LVM_PROFILE_NAME}.profile"
 # Extend the pool by 20 % of its size when it is 80 % full (the documentation's values).
@@ -58,70 +56,58 @@ def enable_user_namespaces(settings: Settings) -> None:
                   persist_file="/etc/sysctl.d/90-tp15-userns.conf")
 
 
-def uses_thin_pool(node: Node) -> bool:
-    """SEC-4 is on for the nodes that have a ``thinpool`` disk in lab.yml."""
-    return "thinpool" in node.disks
+@operation()
+def thin_pool(disk: Disk):
+    """SEC-4, steps 1 to 6 of "Configure direct-lvm mode manually" on lab disk ``disk``:
+    a PV, VG docker, LVs thinpool and thinpoolmeta, converted to a thin pool."""
+    pool = host.get_fact(LogicalVolume, THIN_POOL)
+    if pool and pool["segtype"] == "thin-pool":
+        host.noop(f"{THIN_POOL} is a thin pool")
+        return
+    if host.get_fact(VolumeGroup, THIN_POOL_VG):
+        raise OperationError(
+            f"VG {THIN_POOL_VG} exists but has no thin pool {THIN_POOL}: an earlier run "
+            "stopped half-way. Remove it (`vgremove -f docker` and `pvremove` its disk) and "
+            "provision again.")
+    device = lab_disk(disk)
+    yield f"pvcreate {device}"
+    yield f"vgcreate {THIN_POOL_VG} {device}"
+    yield "lvcreate --wipesignatures y -n thinpool docker -l 95%VG"
+    yield "lvcreate --wipesignatures y -n thinpoolmeta docker -l 1%VG"
+    yield ("lvconvert -y --zero n -c 512K --thinpool docker/thinpool "
+           "--poolmetadata docker/thinpoolmeta")
 
 
-def daemon_json(settings: Settings, node: Node) -> dict:
-    """SEC-2, SEC-3, SEC-4 — this section's keys of /etc/docker/daemon.json.
+@operation()
+def thin_pool_profile_applied():
+    """SEC-4, step 8: ``lvchange --metadataprofile docker-thinpool docker/thinpool``."""
+    if (host.get_fact(LogicalVolume, THIN_POOL) or {}).get("lv_profile") == LVM_PROFILE_NAME:
+        host.noop(f"{THIN_POOL} has the profile {LVM_PROFILE_NAME}")
+    else:
+        yield f"lvchange --metadataprofile {LVM_PROFILE_NAME} {THIN_POOL}"
 
-    ``userns-remap: default`` makes dockerd create the user ``dockremap`` and its
-    ranges in /etc/subuid and /etc/subgid; root in a container is then an
-    unprivileged uid on the host.
 
-        >>> daemon_json(settings, settings.nodes["node1"])["storage-opts"]
-        ['dm.thinpooldev=/dev/mapper/docker-thinpool', 'dm.use_deferred_removal=true',
-         'dm.use_deferred_deletion=true', 'dm.basesize=1G']
-    """
-    config = {"userns-remap": "default", "seccomp-profile": SECCOMP_PROFILE}
-    if uses_thin_pool(node):
-        config["storage-driver"] = "devicemapper"
-        config["storage-opts"] = [
-            f"dm.thinpooldev={THIN_POOL_DEVICE}",
-            "dm.use_deferred_removal=true",
-            "dm.use_deferred_deletion=true",
-            f"dm.basesize={settings.security.dm_basesize}",
-        ]
-    return config
+@operation()
+def thin_pool_monitored():
+    """SEC-4, step 9: ``lvchange --monitor y docker/thinpool`` (autoextend needs dmeventd
+    to watch the pool)."""
+    if (host.get_fact(LogicalVolume, THIN_POOL) or {}).get("seg_monitor") == "monitored":
+        host.noop(f"{THIN_POOL} is monitored")
+    else:
+        yield f"lvchange --monitor y {THIN_POOL}"
 
 
 def make_thin_pool(settings: Settings, platform: platforms.Platform) -> None:
     """SEC-4 — Docker's "Configure direct-lvm mode manually", steps 1 to 9, on the
-    node's thinpool disk: a PV, VG docker, LVs thinpool and thinpoolmeta, converted
-    to a thin pool, with the autoextend profile applied and monitored."""
+    node's thinpool disk, with the autoextend profile applied and monitored."""
     platforms.install_packages(platform, list(platform.thin_pool_packages),
                                "Install LVM and the thin-pool tools (SEC-4)")
-    pool = host.get_fact(LogicalVolume, THIN_POOL) or {}
-    if pool.get("segtype") == "thin-pool":
-        host.noop(f"{THIN_POOL} is a thin pool")
-    else:
-        if host.get_fact(VolumeGroup, THIN_POOL_VG):
-            raise DeployError(
-                f"{host.name}: VG {THIN_POOL_VG} exists but has no thin pool {THIN_POOL}: an "
-                "earlier run stopped half-way. Remove it (`vgremove -f docker` and "
-                "`pvremove` its disk) and provision again."
-            )
-        device = lab_disk(settings.nodes[host.name].disks["thinpool"])
-        server.shell(
-            name=f"Make the thin pool {THIN_POOL} on {device} (SEC-4)",
-            commands=[
-                f"pvcreate {device}",
-                f"vgcreate {THIN_POOL_VG} {device}",
-                "lvcreate --wipesignatures y -n thinpool docker -l 95%VG",
-                "lvcreate --wipesignatures y -n thinpoolmeta docker -l 1%VG",
-                "lvconvert -y --zero n -c 512K --thinpool docker/thinpool "
-                "--poolmetadata docker/thinpoolmeta",
-            ],
-        )
+    disk = settings.nodes[host.name].disks["thinpool"]
+    thin_pool(name=f"Make the thin pool {THIN_POOL} on the thinpool disk (SEC-4)", disk=disk)
     files.put(name=f"Write the autoextend profile {LVM_PROFILE} (SEC-4)",
               src=StringIO(LVM_PROFILE_TEXT), dest=LVM_PROFILE, mode="644")
-    if pool.get("lv_profile") != LVM_PROFILE_NAME:
-        server.shell(name=f"Apply the profile {LVM_PROFILE_NAME} to {THIN_POOL} (SEC-4)",
-                     commands=[f"lvchange --metadataprofile {LVM_PROFILE_NAME} {THIN_POOL}"])
-    if pool.get("seg_monitor") != "monitored":
-        server.shell(name=f"Monitor {THIN_POOL} (SEC-4)",
-                     commands=[f"lvchange --monitor y {THIN_POOL}"])
+    thin_pool_profile_applied(name=f"Apply the profile {LVM_PROFILE_NAME} to {THIN_POOL} (SEC-4)")
+    thin_pool_monitored(name=f"Monitor {THIN_POOL} (SEC-4)")
 
 
 def install_seccomp_profile(settings: Settings):
@@ -134,9 +120,26 @@ def install_seccomp_profile(settings: Settings):
         mode="644")
 
 
-def run_hardened_container(settings: Settings, store_moved: bool) -> None:
+def run_hardened_container(settings: Settings) -> None:
     """SEC-6 — ``docker run -d --read-only --cap-drop ALL --security-opt
     no-new-privileges --pids-limit 64 --memory 64m --user 1000:1000 alpine sleep 9999``."""
-    run_container("tp-hardened", f"docker run -d --name tp-hardened --restart unless-stopped "
-                  f"{HARDENED_OPTIONS} {settings.tp_images['alpine']} sleep 9999", "SEC-6",
-                  store_moved)
+    engine.container(
+        name="docker run -d … tp-hardened with docker run's security options (SEC-6)",
+        container="tp-hardened",
+        run=f"docker run -d --name tp-hardened --restart unless-stopped {HARDENED_OPTIONS} "
+            f"{settings.tp_images['alpine']} sleep 9999")
+
+
+def prepare_daemon(settings: Settings, platform: platforms.Platform) -> list:
+    """What the daemons' configuration needs before it is written: SEC-1, SEC-3, and SEC-4
+    on a node with a thin pool. Returns the operations after which the daemons restart."""
+    enable_user_namespaces(settings)
+    profile = install_seccomp_profile(settings)
+    if settings.nodes[host.name].thin_pool:
+        make_thin_pool(settings, platform)
+    return [profile]
+
+
+def deploy(settings: Settings) -> None:
+    """The section's container, on the main Docker host (docker run's security options)."""
+    run_hardened_container(settings)

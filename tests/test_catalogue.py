@@ -7,17 +7,18 @@ from pathlib import Path
 import pytest
 
 from lab.catalogue import (
+    ACCEPTANCE,
     REPO,
     SECTIONS,
+    AcceptanceCollectionError,
     CatalogueError,
     Requirement,
-    acceptance_requirement_ids,
     acceptance_tests,
+    by_requirement,
     load_catalogue,
 )
 
 TP_CATALOGUE = REPO.parent / "shared" / "tp" / "requirements.md"
-ACCEPTANCE = REPO / "acceptance"
 
 
 def tp_requirements() -> dict[str, str]:
@@ -123,29 +124,27 @@ def test_order_is_the_files(tmp_path):
     assert catalogue["RKT-1"].pending is False
 
 
-# -- acceptance_requirement_ids on small synthetic suites -----------------------
+# -- acceptance_tests: pytest's own collection, on small synthetic suites ---------
 
-def test_decorators_classes_and_module_marks(tmp_path):
+def test_ids_come_from_every_kind_of_mark_one_entry_per_test(tmp_path):
     folder = tmp_path / "acceptance"
     folder.mkdir()
+    write(folder, "conftest.py", """\
+        def pytest_configure(config):
+            config.addinivalue_line("markers", "req(*ids): requirement IDs")
+    """)
     write(folder, "test_runc.py", """\
         import pytest
-        from pytest import mark
+
+        IDS = ("RUNC-2", "RUNC-3")
 
         @pytest.mark.req("RUNC-1")
         def test_on_path(host):
             pass
 
-        @pytest.mark.slow
-        @pytest.mark.req("RUNC-2", "RUNC-3")
-        def test_docker(host):
-            pass
-
-        @mark.req("RUNC-4")
-        async def test_async(host):
-            pass
-
-        def helper():
+        @pytest.mark.req(*IDS)
+        @pytest.mark.parametrize("unit", ["docker.socket", "docker.service"])
+        def test_units(host, unit):
             pass
 
         def test_unmarked(host):
@@ -156,109 +155,75 @@ def test_decorators_classes_and_module_marks(tmp_path):
             @pytest.mark.req("RUNC-4")
             def test_runs(self, host):
                 pass
-
-            def test_listed(self, host):
-                pass
-
-            def helper(self):
-                pass
-    """)
-    write(folder, "test_daemon.py", """\
-        import pytest
-
-        pytestmark = [pytest.mark.req("DCFG-1"), pytest.mark.skipif(False, reason="x")]
-
-        def test_units(host):
-            pass
-
-        @pytest.mark.req("DCFG-2")
-        def test_socket(host):
-            pass
     """)
     write(folder, "test_rkt.py", """\
         import pytest
 
-        pytestmark = pytest.mark.req("RKT-1")
+        pytestmark = [pytest.mark.req("RKT-1"), pytest.mark.skipif(False, reason="x")]
 
-        def test_version(host):
-            pass
-    """)
-    write(folder, "conftest.py", """\
-        import pytest
-
-        @pytest.mark.req("GUI-1")
-        def test_not_collected():
+        @pytest.mark.parametrize("version", [pytest.param("1.29", marks=pytest.mark.req("RKT-2")),
+                                             "1.30"])
+        def test_version(version):
             pass
     """)
 
-    assert acceptance_requirement_ids(folder) == {
-        "DCFG-1": ["acceptance/test_daemon.py::test_units",
-                   "acceptance/test_daemon.py::test_socket"],
-        "DCFG-2": ["acceptance/test_daemon.py::test_socket"],
-        "RKT-1": ["acceptance/test_rkt.py::test_version"],
-        "RUNC-1": ["acceptance/test_runc.py::test_on_path"],
-        "RUNC-2": ["acceptance/test_runc.py::test_docker"],
-        "RUNC-3": ["acceptance/test_runc.py::test_docker"],
-        "RUNC-4": ["acceptance/test_runc.py::test_async",
-                   "acceptance/test_runc.py::TestBundle::test_runs"],
-        "RUNC-5": ["acceptance/test_runc.py::TestBundle::test_runs",
-                   "acceptance/test_runc.py::TestBundle::test_listed"],
+    tests = acceptance_tests(folder)
+
+    assert tests == {
+        "acceptance/test_rkt.py::test_version": ["RKT-2", "RKT-1"],
+        "acceptance/test_runc.py::test_on_path": ["RUNC-1"],
+        "acceptance/test_runc.py::test_units": ["RUNC-2", "RUNC-3"],
+        "acceptance/test_runc.py::test_unmarked": [],
+        "acceptance/test_runc.py::TestBundle::test_runs": ["RUNC-4", "RUNC-5"],
     }
-    assert acceptance_tests(folder)["acceptance/test_runc.py::test_unmarked"] == []
+    assert by_requirement(tests)["RUNC-2"] == ["acceptance/test_runc.py::test_units"]
 
 
-def test_a_req_marker_needs_literal_ids(tmp_path):
-    write(tmp_path, "test_x.py", """\
-        import pytest
-        ID = "RUNC-1"
-
-        @pytest.mark.req(ID)
-        def test_y():
-            pass
-    """)
-    with pytest.raises(ValueError, match=r"test_x.py:4: pytest.mark.req takes requirement IDs"):
-        acceptance_requirement_ids(tmp_path)
-
-
-def test_an_empty_folder_has_no_tests(tmp_path):
-    assert acceptance_requirement_ids(tmp_path) == {}
+def test_a_suite_pytest_cannot_collect_is_reported_with_its_error(tmp_path):
+    folder = tmp_path / "acceptance"
+    folder.mkdir()
+    write(folder, "test_broken.py", "import pytest\n\ndef test_x(:\n    pass\n")
+    with pytest.raises(AcceptanceCollectionError,
+                       match=r"(?s)could not collect .*acceptance.*test_broken\.py.*SyntaxError"):
+        acceptance_tests(folder)
 
 
 # -- the contract between the catalogue and the real acceptance suite -------------
 
 @pytest.fixture(scope="module")
 def suite() -> dict[str, list[str]]:
-    """The real acceptance tests -> their IDs; fails while acceptance/ has no test file."""
+    """The real acceptance tests -> their IDs, as pytest collects them; fails while
+    acceptance/ has no test file or pytest cannot collect it."""
     if not sorted(ACCEPTANCE.glob("test_*.py")):
         pytest.fail(f"{ACCEPTANCE} holds no test_*.py file: the acceptance suite that proves "
                     "the requirements is missing (non-pending: "
                     f"{', '.join(r.id for r in load_catalogue().values() if not r.pending)})",
                     pytrace=False)
-    return acceptance_tests(ACCEPTANCE)
+    try:
+        return acceptance_tests(ACCEPTANCE)
+    except AcceptanceCollectionError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
-@pytest.mark.usefixtures("suite")
-def test_every_covered_requirement_has_an_acceptance_test():
-    tests = acceptance_requirement_ids(ACCEPTANCE)
+def test_every_covered_requirement_has_an_acceptance_test(suite):
+    tests = by_requirement(suite)
     missing = [r.id for r in load_catalogue().values() if not r.pending and r.id not in tests]
     assert not missing, (f"no acceptance test carries @pytest.mark.req for {missing}: add one "
                          "in acceptance/test_<section>.py, or mark them `pending: true` in "
                          "lab/requirements.yml")
 
 
-@pytest.mark.usefixtures("suite")
-def test_every_pending_requirement_has_no_acceptance_test():
-    tests = acceptance_requirement_ids(ACCEPTANCE)
+def test_every_pending_requirement_has_no_acceptance_test(suite):
+    tests = by_requirement(suite)
     tested = {r.id: tests[r.id] for r in load_catalogue().values()
               if r.pending and r.id in tests}
     assert not tested, (f"these requirements have acceptance tests but are still pending: "
                         f"{tested}; remove `pending: true` from them in lab/requirements.yml")
 
 
-@pytest.mark.usefixtures("suite")
-def test_no_acceptance_test_names_an_unknown_requirement():
+def test_no_acceptance_test_names_an_unknown_requirement(suite):
     catalogue = load_catalogue()
-    unknown = {rid: tests for rid, tests in acceptance_requirement_ids(ACCEPTANCE).items()
+    unknown = {rid: tests for rid, tests in by_requirement(suite).items()
                if rid not in catalogue}
     assert not unknown, (f"acceptance tests name IDs that lab/requirements.yml does not have: "
                          f"{unknown}")

@@ -30,6 +30,8 @@ from provision.platform import (
     versionlock_commands,
 )
 
+from .fake_host import FakeHost, run
+
 RECORDED = Path(__file__).parent / "recorded"
 CENTOS = PLATFORMS["centos-stream-9"]
 DEBIAN = PLATFORMS["debian-12"]
@@ -53,28 +55,6 @@ def recorded(fact_class, name: str, *args):
     lines = (RECORDED / name).read_text(encoding="utf-8").splitlines()
     fact = fact_class()
     return fact.process(lines) if lines else fact.default()
-
-
-class FakeHost:
-    """Stands in for pyinfra's host in an operation: facts by class, noops recorded."""
-
-    def __init__(self, facts: dict):
-        self.facts = facts
-        self.read: list = []
-        self.noops: list[str] = []
-
-    def get_fact(self, fact_class, *args):
-        self.read.append(fact_class)
-        return self.facts[fact_class]
-
-    def noop(self, description: str) -> None:
-        self.noops.append(description)
-
-
-def run(operation, fake: FakeHost, monkeypatch, **arguments) -> list[str]:
-    """The commands ``operation`` yields on ``fake``."""
-    monkeypatch.setattr(platform, "host", fake)
-    return [str(command) for command in operation._inner(**arguments)]
 
 
 def test_the_module_examples_are_true(settings):
@@ -155,14 +135,14 @@ def test_without_the_plugin_the_fact_is_not_read_before_the_plugin_is_installed(
     assert VersionLocks().default() == {}
 
 
-def test_the_versionlock_operation_says_why_it_does_nothing(settings, monkeypatch):
+def test_the_versionlock_operation_says_why_it_does_nothing(settings):
     held = CENTOS.held_packages(settings)
     fake = FakeHost({VersionLocks: recorded(VersionLocks, "dnf-versionlock-list.held.txt")})
-    assert run(platform.versionlock, fake, monkeypatch, packages=held) == []
+    assert run(platform.versionlock, fake, packages=held) == []
     assert fake.noops == [f"{', '.join(held)} held at their versions"]
 
 
-def test_debian_docker_ce_holds_with_apt_mark(settings, monkeypatch):
+def test_debian_docker_ce_holds_with_apt_mark(settings):
     held = DEBIAN.held_packages(settings)
     assert apt_hold_command(held, []) == (
         "apt-mark hold docker-ce docker-ce-cli containerd.io docker-buildx-plugin "
@@ -173,7 +153,7 @@ def test_debian_docker_ce_holds_with_apt_mark(settings, monkeypatch):
     assert apt_hold_command(held, ["docker-ce"]) == (
         "apt-mark hold docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin")
     fake = FakeHost({HeldPackages: showhold})
-    assert run(platform.apt_hold, fake, monkeypatch, packages=held) == []
+    assert run(platform.apt_hold, fake, packages=held) == []
 
 
 # --- curl against the boxes' curl-minimal ---------------------------------------------
@@ -212,21 +192,21 @@ def test_data_is_labelled_like_var_lib_docker_once():
         "semanage fcontext -m -e /var/lib/docker /data")
 
 
-def test_with_selinux_disabled_nothing_is_labelled_and_semanage_not_asked(monkeypatch):
+def test_with_selinux_disabled_nothing_is_labelled_and_semanage_not_asked():
     fake = FakeHost({SELinuxMode: recorded(SELinuxMode, "getenforce.selinux-disabled.txt")})
-    assert run(platform.fcontext_equivalence, fake, monkeypatch, path="/data",
+    assert run(platform.fcontext_equivalence, fake, path="/data",
                source="/var/lib/docker") == []
     assert fake.read == [SELinuxMode] and fake.noops == ["SELinux is disabled"]
-    assert run(platform.restorecon, fake, monkeypatch, paths=LAB_PATHS) == []
+    assert run(platform.restorecon, fake, paths=LAB_PATHS) == []
 
 
-def test_the_equivalence_operation_on_a_fresh_enforcing_box(monkeypatch):
+def test_the_equivalence_operation_on_a_fresh_enforcing_box():
     fake = FakeHost({
         SELinuxMode: recorded(SELinuxMode, "getenforce.centos-box.txt"),
         FcontextEquivalences: recorded(FcontextEquivalences,
                                        "semanage-fcontext-l-C.fresh-box.txt"),
     })
-    assert run(platform.fcontext_equivalence, fake, monkeypatch, path="/data",
+    assert run(platform.fcontext_equivalence, fake, path="/data",
                source="/var/lib/docker") == [
         "semanage fcontext -a -e /var/lib/docker /data", "restorecon -R /data"]
 
@@ -239,15 +219,15 @@ def test_restorecon_dry_run_is_read_as_the_files_to_relabel():
         "restorecon -R -n -v -i /etc/docker /srv/tp15")
 
 
-def test_the_lab_files_are_relabelled_on_the_first_run_only(monkeypatch):
+def test_the_lab_files_are_relabelled_on_the_first_run_only():
     enforcing = recorded(SELinuxMode, "getenforce.centos-box.txt")
     first = FakeHost({SELinuxMode: enforcing, MislabeledFiles: recorded(
         MislabeledFiles, "restorecon-R-n-v-i.first-run.txt")})
-    assert run(platform.restorecon, first, monkeypatch, paths=LAB_PATHS) == [
+    assert run(platform.restorecon, first, paths=LAB_PATHS) == [
         "restorecon -R -v -i " + " ".join(LAB_PATHS)]
     second = FakeHost({SELinuxMode: enforcing, MislabeledFiles: recorded(
         MislabeledFiles, "restorecon-R-n-v-i.second-run.txt")})
-    assert run(platform.restorecon, second, monkeypatch, paths=LAB_PATHS) == []
+    assert run(platform.restorecon, second, paths=LAB_PATHS) == []
     assert second.noops and relabel_command(LAB_PATHS, []) is None
 
 
@@ -293,9 +273,9 @@ def test_ports_open_in_a_range_or_on_udp_only():
     assert open_port_commands(8080, firewalld("firewall-cmd-list-ports.after-dcfg6.txt"))
 
 
-def test_no_firewalld_running_means_nothing_to_open(monkeypatch):
+def test_no_firewalld_running_means_nothing_to_open():
     fake = FakeHost({FirewalldPorts: FirewalldPorts().process(["inactive"])})
-    assert run(platform.firewalld_port, fake, monkeypatch, port=8080) == []
+    assert run(platform.firewalld_port, fake, port=8080) == []
     assert fake.noops == ["firewalld is not running"]
 
 

@@ -435,3 +435,80 @@ def test_dm_basesize_leaves_room_in_the_thin_pool(tmp_path):
     problem = only_problem(path)
     assert "security.dm_basesize: '4G' is more than half of node1's thinpool disk (6G)" in (
         problem) and "nodes.node1.disks.thinpool" in problem
+
+
+def required_paths(data: dict, prefix: tuple = ()) -> list[tuple]:
+    """Every key of the repository's lab.yml that must be there (boxes and artifacts may not)."""
+    paths = []
+    for key, value in data.items():
+        if prefix + (key,) in (("boxes",), ("artifacts",)):
+            continue
+        paths.append(prefix + (key,))
+        if isinstance(value, dict):
+            paths += required_paths(value, prefix + (key,))
+    return paths
+
+
+@pytest.mark.parametrize("path", required_paths(yaml.safe_load(LAB_YML.read_text("utf-8"))),
+                         ids=".".join)
+def test_each_key_left_out_is_one_problem_saying_what_to_add(tmp_path, path):
+    def change(data):
+        for key in path[:-1]:
+            data = data[key]
+        del data[path[-1]]
+
+    problem = only_problem(broken(tmp_path, change))
+    assert f"lab.yml: {'.'.join(path)}: missing; add `{path[-1]}:" in problem
+
+
+def test_a_section_that_is_not_a_mapping_is_one_problem_showing_its_keys(tmp_path):
+    problem = only_problem(broken(tmp_path, lambda d: d.update(network="tp15-lab")))
+    assert problem.endswith("lab.yml: network: 'tp15-lab' is not a mapping; write it as `network:` "
+                            "with `name: tp15-lab`, `prefix: 24`, one indented line each")
+
+
+def test_a_typo_is_not_reported_missing_as_well(tmp_path):
+    def change(data):
+        disks = data["nodes"]["node1"]["disks"]
+        disks["thinpol"] = disks.pop("thinpool")
+
+    problem = only_problem(broken(tmp_path, change))
+    assert "nodes.node1.disks.thinpol: unknown key; did you mean 'thinpool'?" in problem
+
+
+def test_a_null_box_counts_as_absent_unless_it_is_the_one_needed(tmp_path):
+    path = broken(tmp_path, lambda d: d["boxes"]["debian-12"].update(libvirt=None))
+    assert load(path, environ={}).box == "generic/centos9s"
+    problem = only_problem(path, environ={"LAB_DISTRIBUTION": "debian-12"})
+    assert "boxes.debian-12.libvirt: missing: no box is configured" in problem
+
+
+def test_a_seccomp_tag_that_is_a_path_is_a_problem_not_a_traceback(tmp_path):
+    path = broken(tmp_path, lambda d: d["versions"].update(moby_seccomp="/etc/passwd"))
+    assert "versions.moby_seccomp: '/etc/passwd' has no profile" in only_problem(path)
+
+
+def test_every_wrong_variable_is_named_with_its_fix():
+    found = problems(LAB_YML, environ={"LAB_DISTRIBUTION": "debian", "LAB_PROVIDER": "vbox",
+                                       "LAB_ENGINE": "ce", "LAB_IMAGES": "hubb",
+                                       "LAB_LIBVIRT_DRIVER": "kv"})
+    assert [p.split("=")[0] for p in found] == ["LAB_DISTRIBUTION", "LAB_PROVIDER", "LAB_ENGINE",
+                                                "LAB_IMAGES", "LAB_LIBVIRT_DRIVER"]
+    assert all("or unset it to use lab.yml's" in p for p in found)
+    assert "did you mean 'debian-12'?" in found[0]
+
+
+def test_the_examples_the_fixes_suggest_pass_their_own_checks():
+    from lab.settings import SCHEMA, Key
+
+    def keys(section, prefix=""):
+        for name, spec in section.keys.items():
+            if isinstance(spec, Key):
+                yield f"{prefix}{name}", spec
+            else:
+                yield from keys(spec, f"{prefix}{name}.")
+
+    for name, spec in keys(SCHEMA):
+        example = yaml.safe_load(str(spec.example))
+        failed = [check.problem for check in spec.checks if not check.ok(example)]
+        assert not failed, f"{name}: its example {spec.example} fails: {failed}"

@@ -1,0 +1,54 @@
+"""The acceptance suite reaches the lab's nodes with the SSH configs the Vagrantfile wrote."""
+
+from types import SimpleNamespace
+
+import pytest
+import testinfra
+
+import acceptance.conftest as suite
+
+
+@pytest.fixture
+def lab(monkeypatch, tmp_path):
+    """A lab whose nodes have the given Vagrant states; SSH configs in tmp_path."""
+    state_dir = tmp_path / "a dir+with spaces"
+    state_dir.mkdir()
+    monkeypatch.setattr(suite, "ssh_config_file", lambda name: state_dir / f"ssh-config.{name}")
+
+    def with_states(**states):
+        statuses = [SimpleNamespace(name=name, state=state) for name, state in states.items()]
+        monkeypatch.setattr(suite.vagrant, "Vagrant",
+                            lambda **kwargs: SimpleNamespace(status=lambda: statuses))
+        return state_dir
+
+    return with_states
+
+
+def test_each_running_node_is_reached_with_its_own_ssh_config(lab):
+    state_dir = lab(node1="running", node2="running")
+    for name in ("node1", "node2"):
+        (state_dir / f"ssh-config.{name}").write_text(f"Host {name}\n  HostName 10.0.0.1\n")
+
+    hosts = testinfra.get_hosts(suite._lab_hosts(), sudo=True)
+
+    assert [(host.backend.get_pytest_id(), host.backend.ssh_config) for host in hosts] == [
+        ("paramiko://node1", str(state_dir / "ssh-config.node1")),
+        ("paramiko://node2", str(state_dir / "ssh-config.node2")),
+    ]
+    assert all(host.backend.sudo for host in hosts)
+
+
+def test_no_running_node_stops_the_suite_saying_what_to_do(lab):
+    lab(node1="shutoff", node2="not_created")
+    with pytest.raises(pytest.exit.Exception, match="No node of the lab is running: run "
+                                                    "`vagrant up` first, or grade another"):
+        suite._lab_hosts()
+
+
+def test_a_running_node_without_its_ssh_config_names_the_command_that_writes_it(lab):
+    state_dir = lab(node1="running", node2="running")
+    (state_dir / "ssh-config.node1").write_text("Host node1\n")
+    with pytest.raises(pytest.exit.Exception,
+                       match=r"Running without the SSH details .*ssh-config\.NODE\): node2\. "
+                             r"Run `vagrant provision node2`"):
+        suite._lab_hosts()
