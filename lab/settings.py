@@ -1,22 +1,14 @@
-"""The one loader of lab.yml, the lab's settings.
-
-Everything that reads a name, a size, a version or an address of the lab gets
-it from here: the Vagrantfile (through the command line below), the
-provisioners and the acceptance suite (through `load()`).
+"""The one loader of lab.yml: every name, size, version and address of the lab comes from here.
 
 >>> settings = load(environ={})
 >>> settings.nodes["node1"].disks["thinpool"].size, settings.box
 ('6G', 'generic/centos9s')
 
-    $ .venv/bin/python -m lab.settings           # a short summary, for people
-    $ .venv/bin/python -m lab.settings --json    # the resolved settings, for the Vagrantfile
-
-What lab.yml holds is stated once, as data: SCHEMA (with the fields of the
-dataclasses it names) gives each key an example and the checks its value must
-pass; ENVIRONMENT names the LAB_* variables that override keys; RULES check
+SCHEMA (with the `key()` fields of the dataclasses it names) gives each key an example and the
+checks its value must pass; ENVIRONMENT names the LAB_* variables that override keys; RULES check
 across keys. One walk applies them all and reports every problem at once.
-The Vagrantfile runs this on every `vagrant` command, so it needs only the
-standard library and PyYAML (importing pydantic alone would add about 0.2 s).
+`.venv/bin/python -m lab.settings [--json]` prints a summary (or JSON, for the Vagrantfile, which
+runs it on every command: hence only the standard library and PyYAML; pydantic adds 0.2 s).
 """
 
 from __future__ import annotations
@@ -28,8 +20,8 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -47,11 +39,12 @@ DEFAULT_PATH = REPO / "lab.yml"
 STATE_DIR = REPO / ".vagrant" / "lab"
 # The lab's CA and certificates for Docker's TCP sockets (lab/pki.py).
 PKI_DIR = STATE_DIR / "pki"
+# Moby's seccomp profiles, one per release tag, shipped in the repository (SEC-3).
+SECCOMP_DIR = REPO / "provision" / "seccomp"
 
 
 def seccomp_profile(tag: str) -> Path:
-    """Moby's seccomp profile of release ``tag``, shipped in the repository (SEC-3)."""
-    return REPO / "provision" / "seccomp" / f"{tag}.json"
+    return SECCOMP_DIR / f"{tag}.json"
 
 
 def ssh_config_file(node: str) -> Path:
@@ -63,7 +56,7 @@ def ssh_config_file(node: str) -> Path:
 MAIN_NODE = "node1"
 # The app's own port in the compose stack: CMP-5 checks that it stays closed from outside.
 APP_PORT = 5000
-# Docker's own default oom_score_adj for dockerd; DCFG-4 wants the daemon below it.
+# Docker's own default oom_score_adjust for dockerd; DCFG-4 wants the daemon below it.
 DOCKER_DEFAULT_OOM_SCORE_ADJUST = -500
 NOTHING_STARTED = (
     "Nothing was started. Fix lab.yml (or the LAB_* variable) and run the command again."
@@ -81,11 +74,9 @@ class SettingsError(ValueError):
 # ---- How the schema is written --------------------------------------------------------------
 
 class Check(NamedTuple):
-    """A test a value must pass, else "KEY: VALUE problem; fix" is reported.
-
-    The fix is "use e.g. EXAMPLE" unless given; `problem(value)` and `fix(value, var)`
-    may be functions, `var` being the LAB_* variable the value came from (None: lab.yml).
-    """
+    """A test a value must pass, else "KEY: VALUE problem; fix" is reported (fix: "use e.g.
+    EXAMPLE" unless given). `problem(value)` and `fix(value, var)` may be functions, `var`
+    being the LAB_* variable the value came from (None: lab.yml)."""
 
     ok: Callable[[Any], Any]
     problem: str | Callable[[Any], str]
@@ -100,21 +91,19 @@ class Key:
 
 
 class Section:
-    """A key holding a mapping of keys; `make(**values)` builds what the loader returns."""
+    """A key holding a mapping of keys; `make(**values)` builds what the loader returns.
+    Given a dataclass instead of keys, its `key()` fields are the keys and it is `make`."""
 
-    def __init__(self, keys: dict[str, Key | Section], make: Callable[..., Any] = dict,
+    def __init__(self, keys: dict[str, Key | Section] | type, make: Callable[..., Any] = dict,
                  optional: bool = False):
+        if isinstance(keys, type):
+            keys, make = {f.name: f.metadata["key"] for f in fields(keys)}, keys
         self.keys, self.make, self.optional = keys, make, optional
 
-    @classmethod
-    def of(cls, settings: type) -> Section:
-        """The section a dataclass declares with `key()` fields."""
-        return cls({f.name: f.metadata["key"] for f in fields(settings)}, settings)
 
-
-def key(example: Any, *checks: Check, note: str = "", optional: bool = False) -> Any:
+def key(example: Any, *checks: Check, note: str = "") -> Any:
     """A dataclass field read from lab.yml (see Key)."""
-    return field(metadata={"key": Key(example, *checks, note=note, optional=optional)})
+    return field(metadata={"key": Key(example, *checks, note=note)})
 
 
 def _whole(low: float, high: float = float("inf")) -> Callable[[Any], bool]:
@@ -150,14 +139,6 @@ def _bytes(size: str) -> int:
     return int(size[:-1]) * 1024 ** {"M": 2, "G": 3}[size[-1]]
 
 
-def _at_least(minimum: str, problem: str) -> Check:
-    return Check(lambda size: _bytes(size) >= _bytes(minimum), problem)
-
-
-def _major_at_most(major: int, problem: str, fix: str) -> Check:
-    return Check(lambda version: int(version.split(".")[0]) <= major, problem, fix)
-
-
 def _choice(*choices: str) -> Key:
     listed = ", ".join(choices)
 
@@ -179,9 +160,12 @@ def _version(example: str, *checks: Check) -> Any:
         "version as a number)", f'quote it, e.g. "{example}"'), *checks)
 
 
-def _shipped_profiles(*_: Any) -> str:
-    tags = sorted(path.stem for path in seccomp_profile("x").parent.glob("*.json"))
-    return f"use one of {', '.join(tags)} (provision/seccomp/README.md says how to add another)"
+def _major_at_most(major: int, problem: str, fix: str) -> Check:
+    return Check(lambda version: int(version.split(".")[0]) <= major, problem, fix)
+
+
+def _at_least(minimum: str, problem: str) -> Check:
+    return Check(lambda size: _bytes(size) >= _bytes(minimum), problem)
 
 
 SIZE = Check(_matches(r"[1-9][0-9]*[MG]"), "is not a size",
@@ -211,7 +195,8 @@ class Versions:
     moby_seccomp: str = _version("v20.10.24", Check(
         lambda tag: seccomp_profile(tag).is_file(),
         lambda tag: f"has no profile provision/seccomp/{tag}.json in the repository",
-        _shipped_profiles))
+        lambda *_: "use one of " + ", ".join(sorted(p.stem for p in SECCOMP_DIR.glob("*.json")))
+        + " (provision/seccomp/README.md says how to add another)"))
 
 
 @dataclass(frozen=True)
@@ -311,13 +296,13 @@ class Settings:
             "libvirt": {"driver": self.libvirt_driver, "prefix": self.libvirt_prefix},
             "engine": self.engine, "images": self.images,
             "artifacts": None if self.artifacts is None else str(self.artifacts),
-            "versions": dict(vars(self.versions)),
-            "network": {**vars(self.network), "netmask": str(
+            "versions": asdict(self.versions),
+            "network": {**asdict(self.network), "netmask": str(
                 ipaddress.IPv4Network(self.cidr).netmask), "cidr": self.cidr},
             "state_dir": str(STATE_DIR),
-            "daemon": {**vars(self.daemon), "users": list(self.daemon.users)},
+            "daemon": {**asdict(self.daemon), "users": list(self.daemon.users)},
             "tp_images": dict(self.tp_images), "ports": dict(self.ports),
-            "security": dict(vars(self.security)),
+            "security": asdict(self.security),
             "nodes": {node.name: {
                 "ip": node.ip, "cpus": node.cpus, "memory": node.memory,
                 "ssh_config": str(ssh_config_file(node.name)),
@@ -359,7 +344,7 @@ SCHEMA = Section({
     "images": _choice("hub", "offline"),
     "artifacts": Key("../artifacts", Check(_is_text, "is not a folder name"), note=", or null",
                      optional=True),
-    "versions": Section.of(Versions),
+    "versions": Section(Versions),
     "boxes": Section({distribution: Section({
         provider: Key("generic/centos9s", Check(_is_text, "is not a box name"), optional=True)
         for provider in PROVIDERS}, optional=True) for distribution in DISTRIBUTIONS},
@@ -368,24 +353,22 @@ SCHEMA = Section({
         "driver": _choice("kvm", "qemu"),
         "prefix": Key("tp15-", SIMPLE_NAME, note=" (domains become tp15-node1, tp15-node2)"),
     }),
-    "network": Section.of(Network),
+    "network": Section(Network),
     # node1 carries the devicemapper thin pool (SEC-4); both nodes get /data (DCFG-3).
     "nodes": Section({"node1": _node("node1", "data", "thinpool"),
                       "node2": _node("node2", "data")}),
-    "daemon": Section.of(Daemon),
+    "daemon": Section(Daemon),
     "tp_images": Section({name: Key(f"{name}:latest", Check(
         _matches(r"[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]*"),
         "is not an image reference NAME:TAG")) for name in ("alpine", "nginx", "redis", "python")}),
     "ports": Section({name: Key(port, TCP_PORT) for name, port in PUBLISHED_PORTS.items()}),
-    "security": Section.of(Security),
+    "security": Section(Security),
 })
 
-# The only variables that override lab.yml; an empty value counts as unset.
-ENVIRONMENT = {
-    "distribution": "LAB_DISTRIBUTION", "provider": "LAB_PROVIDER", "engine": "LAB_ENGINE",
-    "images": "LAB_IMAGES", "artifacts": "LAB_ARTIFACTS", "libvirt.driver": "LAB_LIBVIRT_DRIVER",
-    "box": "LAB_BOX",
-}
+# The only variables that override lab.yml (LAB_DISTRIBUTION, ..., LAB_LIBVIRT_DRIVER, LAB_BOX);
+# an empty value counts as unset.
+ENVIRONMENT = {key: "LAB_" + key.upper().replace(".", "_") for key in (
+    "distribution", "provider", "engine", "images", "artifacts", "libvirt.driver", "box")}
 
 
 # ---- Checks across keys, each run once the key RULES lists it under is checked ---------------
@@ -493,49 +476,18 @@ class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """PyYAML's safe loader, except that a key given twice is an error, not a silent overwrite."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen = set()
+        seen: list[Any] = []  # a list: a key may be unhashable, which PyYAML reports itself
         for key_node, _ in node.value:
-            if isinstance(name := self.construct_object(key_node, deep=True), Hashable):
-                if name in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"the key {name!r} appears twice", key_node.start_mark)
-                seen.add(name)
+            if (name := self.construct_object(key_node, deep=True)) in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {name!r} appears twice", key_node.start_mark)
+            seen.append(name)
         return super().construct_mapping(node, deep)
 
 
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-def _read(path: Path) -> dict:
-    """lab.yml's mapping, or SettingsError saying why the file gives none."""
-    def fail(problem: str, fix: str) -> SettingsError:
-        return SettingsError([f"{_display(path)}: {problem}; {fix}"])
-
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
-    except FileNotFoundError:
-        raise fail("not found", "run the command from the repository's root, or restore lab.yml "
-                   "with `git checkout lab.yml`") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise fail(f"cannot be read ({error})", "check the file and its permissions") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise fail(f"is not valid YAML{where} ({problem})",
-                   "fix the syntax there (indent with spaces, `key: value`)") from None
-    if not isinstance(data, dict):
-        raise fail(f"is not a mapping of settings (it holds {type(data).__name__})",
-                   "write `key: value` lines, like the lab.yml in the repository")
-    return data
-
-
-def _how(name: str, spec: Key | Section) -> str:
-    """How to write key `name`, e.g. "`network:` with `name: tp15-lab`, `prefix: 24`"."""
+def _how(key: str, spec: Key | Section) -> str:
+    """How to write `key`, e.g. "`network:` with `name: tp15-lab`, `prefix: 24`"."""
+    name = key.rsplit(".", 1)[-1]
     if isinstance(spec, Key):
         return f"`{name}: {spec.example}`{spec.note}"
     required = {key: inner for key, inner in spec.keys.items() if not inner.optional}
@@ -548,7 +500,9 @@ class _Walk:
     """One pass of SCHEMA and RULES over lab.yml's data, collecting every problem."""
 
     def __init__(self, path: Path, environ: Mapping[str, str]):
-        self.path, self.environ, self.label = path, environ, _display(path)
+        self.path, self.environ = path, environ
+        here, file = Path.cwd().resolve(), path.resolve()  # the label: as short as it can be
+        self.label = str(file.relative_to(here) if file.is_relative_to(here) else path)
         self.problems: list[str] = []
         self.named: set[str] = set()  # keys a problem names or suggests: not "missing" too
         self.found: dict[str, Any] = {}  # key -> what the loader made of it, if it passed
@@ -566,54 +520,73 @@ class _Walk:
             f"{self.label}: {key}:" + ("" if value is ... else f" {value!r}"))
         self.problems.append(f"{where} {problem}; {fix}")
 
-    def walk(self, key: str, spec: Key | Section, raw: Any) -> bool:
+    def read(self) -> dict:
+        """lab.yml's mapping, or SettingsError saying why the file gives none."""
+        try:
+            data = yaml.load(self.path.read_text(encoding="utf-8"), Loader=_YamlLoader)
+        except FileNotFoundError:
+            problem, fix = "not found", ("run the command from the repository's root, or "
+                                         "restore lab.yml with `git checkout lab.yml`")
+        except (OSError, UnicodeDecodeError) as error:
+            problem, fix = f"cannot be read ({error})", "check the file and its permissions"
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            detail = getattr(error, "problem", None) or str(error).splitlines()[0]
+            problem = f"is not valid YAML{where} ({detail})"
+            fix = "fix the syntax there (indent with spaces, `key: value`)"
+        else:
+            if isinstance(data, dict):
+                return data
+            problem = f"is not a mapping of settings (it holds {type(data).__name__})"
+            fix = "write `key: value` lines, like the lab.yml in the repository"
+        raise SettingsError([f"{self.label}: {problem}; {fix}"])
+
+    def walk(self, key: str, spec: Key | Section, value: Any) -> bool:
         """Check one key and what it holds, then the rule listed under it; False: a problem."""
-        var = self.origin(key)
-        value = self.environ[var] if var else raw
+        if var := self.origin(key):
+            value = self.environ[var]
         if value is None and not spec.optional:
             if key not in self.named:
-                self.add(key, "missing", "add " + _how(key.rsplit(".", 1)[-1], spec))
-            ok = False
+                self.add(key, "missing", "add " + _how(key, spec))
         elif isinstance(spec, Section):
-            ok = self.section(key, spec, {} if value is None else value)
-        else:
-            ok = value is None or self.value(key, spec, value, var)
+            self.section(key, spec, {} if value is None else value)
+        elif value is not None:
+            self.value(key, spec, value, var)
         if key in RULES:
             RULES[key](self)
-        return ok
+        return key in self.found or value is None and spec.optional
 
-    def value(self, key: str, spec: Key, value: Any, var: str | None) -> bool:
-        for problem, fix in ((c.problem, c.fix) for c in spec.checks if not c.ok(value)):
-            fix = fix or f"use e.g. {spec.example}{spec.note}"
-            self.add(key, problem(value) if callable(problem) else problem,
-                     fix(value, var) if callable(fix) else fix, value, var)
-            return False
-        self.found[key] = value
-        return True
+    def value(self, key: str, spec: Key, value: Any, var: str | None) -> None:
+        for check in spec.checks:
+            if not check.ok(value):
+                problem, fix = check.problem, check.fix or f"use e.g. {spec.example}{spec.note}"
+                self.add(key, problem(value) if callable(problem) else problem,
+                         fix(value, var) if callable(fix) else fix, value, var)
+                break
+        else:
+            self.found[key] = value
 
-    def section(self, key: str, spec: Section, raw: Any) -> bool:
+    def section(self, key: str, spec: Section, raw: Any) -> None:
         if not isinstance(raw, dict):
-            self.add(key, "is not a mapping", f"write it as {_how(key.rsplit('.', 1)[-1], spec)}"
-                     ", one indented line each", raw)
-            return False
+            self.add(key, "is not a mapping", f"write it as {_how(key, spec)}, one indented line "
+                     "each", raw)
+            return
         paths = {name: f"{key}.{name}".lstrip(".") for name in spec.keys}
         for unknown in (str(name) for name in raw if name not in spec.keys):
             close = difflib.get_close_matches(unknown, list(spec.keys), n=1)
             self.named.update(paths[name] for name in close)
             self.add(f"{key}.{unknown}".lstrip("."), "unknown key", f"did you mean {close[0]!r}?"
                      if close else f"remove it; the keys here are {', '.join(spec.keys)}")
-        ok = all([self.walk(paths[name], inner, raw.get(name))
-                  for name, inner in spec.keys.items()])
-        if ok:
+        if all([self.walk(paths[name], inner, raw.get(name)) for name, inner in spec.keys.items()]):
             self.found[key] = spec.make(**{name: self.found[path] for name, path in paths.items()
                                            if path in self.found})
-        return ok
 
 
 def load(path: Path | str = DEFAULT_PATH, environ: Mapping[str, str] = os.environ) -> Settings:
     """Read and check lab.yml and the LAB_* overrides; raise SettingsError listing every problem."""
     lab = _Walk(Path(path), environ)
-    lab.section("", SCHEMA, _read(lab.path))
+    lab.section("", SCHEMA, lab.read())
     if lab.problems:
         raise SettingsError(lab.problems)
     top = lab.found[""]
@@ -624,30 +597,23 @@ def load(path: Path | str = DEFAULT_PATH, environ: Mapping[str, str] = os.enviro
 
 
 def summary(settings: Settings, environ: Mapping[str, str] = os.environ) -> str:
-    """A few lines for people: what `vagrant up` would bring up."""
-    def origin(key: str) -> str:
-        var = ENVIRONMENT[key]
-        return f"  (from {var})" if environ.get(var) else ""
+    """A few lines for people: what `vagrant up` would bring up, and which LAB_* chose what."""
+    def show(key: str) -> str:
+        var, value = ENVIRONMENT[key], getattr(settings, key.replace(".", "_"))
+        return f"{value or 'none: fetched from their official URLs'}" + (
+            f"  (from {var})" if environ.get(var) else "")
 
-    lines = [
-        f"distribution  {settings.distribution}{origin('distribution')}",
-        f"provider      {settings.provider}{origin('provider')}"
-        + (f", driver {settings.libvirt_driver}{origin('libvirt.driver')}"
-           if settings.provider == "libvirt" else ""),
-        f"box           {settings.box}{origin('box')}",
-        f"engine        {settings.engine}{origin('engine')}"
-        + (f" {settings.versions.docker}" if settings.engine == "docker-ce" else ""),
-        f"images        {settings.images}{origin('images')}",
-        f"artifacts     {settings.artifacts or 'none: fetched from their official URLs'}"
-        + origin("artifacts"),
-        f"network       {settings.network.name} {settings.cidr}",
-    ]
+    driver = f", driver {show('libvirt.driver')}" if settings.provider == "libvirt" else ""
+    docker = f" {settings.versions.docker}" if settings.engine == "docker-ce" else ""
+    lines = [f"distribution  {show('distribution')}", f"provider      {show('provider')}{driver}",
+             f"box           {show('box')}", f"engine        {show('engine')}{docker}",
+             f"images        {show('images')}", f"artifacts     {show('artifacts')}",
+             f"network       {settings.network.name} {settings.cidr}"]
     for node in settings.nodes.values():
-        disks = ", ".join(f"{d.name} {d.size}" for d in node.disks.values())
+        disks = ", ".join(f"{disk.name} {disk.size}" for disk in node.disks.values())
         lines.append(f"{node.name:<13} {node.ip}, {node.cpus} CPU, {node.memory} MiB, "
                      f"disks {disks}")
     return "\n".join(lines)
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
@@ -661,13 +627,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load(args.file)
     except SettingsError as error:
-        print(error, file=sys.stderr)
-        print(NOTHING_STARTED, file=sys.stderr)
+        print(error, NOTHING_STARTED, sep="\n", file=sys.stderr)
         return 2
-    if args.json:
-        print(json.dumps(settings.to_dict(), indent=2))
-    else:
-        print(summary(settings))
+    print(json.dumps(settings.to_dict(), indent=2) if args.json else summary(settings))
     return 0
 
 
