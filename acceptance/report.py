@@ -27,12 +27,18 @@ class RequirementReport:
         self.catalogue = catalogue
         self.outcomes = defaultdict(lambda: defaultdict(set))  # id -> status -> {host}
         self.details = defaultdict(list)  # id -> ["host: reason"]
+        self.notes = defaultdict(dict)  # id -> {note: None}, what a test records with
+        # record_property("note", …), e.g. which image it ran: shown whatever the outcome
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         requirements = [value for key, value in report.user_properties if key == "requirement"]
         if not requirements or (report.when != "call" and report.passed):
             return
         host = next((value for key, value in report.user_properties if key == "host"), "-")
+        for requirement in requirements:
+            self.notes[requirement].update(
+                (f"{host}: {value}", None) for key, value in report.user_properties
+                if key == "note")
         if report.passed:
             status, detail = "PASS", None
         elif report.skipped:
@@ -65,6 +71,8 @@ class RequirementReport:
             if status == "NOT COVERED":
                 hosts = "no acceptance test yet"
             write(f"{requirement:<7} {status:<12} {entry.title[:60]:<60} {hosts}")
+            for note in self.notes[requirement]:
+                write(f"        note: {note[:150]}")
             if status in ("FAIL", "SKIP"):
                 for detail in self.details[requirement][:4]:
                     write(f"        {detail[:150]}")

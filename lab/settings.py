@@ -173,6 +173,7 @@ SIZE = Check(_matches(r"[1-9][0-9]*[MG]"), "is not a size",
 VERSION = Check(_matches(r"[0-9]+\.[0-9]+\.[0-9]+"), "does not look like X.Y.Z")
 SIMPLE_NAME = Check(_matches(r"[a-z0-9-]+"), "is not a simple name (lower-case letters, digits, -)")
 TCP_PORT = Check(_whole(1, 65535), "is not a TCP port")
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # an example
 
 
 # ---- The settings, as the loader returns them -----------------------------------------------
@@ -266,6 +267,15 @@ class Security:
 
 
 @dataclass(frozen=True)
+class Rkt:
+    """TP "Low level containerization — 2. avec rkt" (RKT-*)."""
+
+    registry: str  # images: offline — the node's own registry, HOST:PORT, serving alpine
+    deb_sha256: str | None = None  # of rkt's official packages; None: printed, to pin
+    rpm_sha256: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     distribution: str
     provider: str
@@ -282,6 +292,7 @@ class Settings:
     tp_images: dict[str, str]  # TP name (alpine, nginx, redis, python) -> image reference
     ports: dict[str, int]  # published on node1: nginx (OPS-6), front (CMP-3, CMP-5)
     security: Security
+    rkt: Rkt
 
     @property
     def cidr(self) -> str:
@@ -302,7 +313,7 @@ class Settings:
             "state_dir": str(STATE_DIR),
             "daemon": {**asdict(self.daemon), "users": list(self.daemon.users)},
             "tp_images": dict(self.tp_images), "ports": dict(self.ports),
-            "security": asdict(self.security),
+            "security": asdict(self.security), "rkt": asdict(self.rkt),
             "nodes": {node.name: {
                 "ip": node.ip, "cpus": node.cpus, "memory": node.memory,
                 "ssh_config": str(ssh_config_file(node.name)),
@@ -363,6 +374,13 @@ SCHEMA = Section({
         "is not an image reference NAME:TAG")) for name in ("alpine", "nginx", "redis", "python")}),
     "ports": Section({name: Key(port, TCP_PORT) for name, port in PUBLISHED_PORTS.items()}),
     "security": Section(Security),
+    "rkt": Section({
+        "registry": Key("127.0.0.1:5050", Check(_matches(r"[A-Za-z0-9.-]+:[0-9]{1,5}"),
+                                                "is not HOST:PORT")),
+        **{f"{kind}_sha256": Key(EMPTY_SHA256, Check(_matches(r"[0-9a-f]{64}"), "is not a sha256 "
+                                               "(64 lower-case hex digits)"), note=", or null",
+                                 optional=True) for kind in ("deb", "rpm")},
+    }, make=lambda **values: Rkt(**values)),
 })
 
 # The only variables that override lab.yml (LAB_DISTRIBUTION, ..., LAB_LIBVIRT_DRIVER, LAB_BOX);

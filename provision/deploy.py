@@ -6,7 +6,8 @@ Run by ``vagrant up`` / ``vagrant provision`` for one node, or by hand:
     pyinfra --chdir . provision/inventory.py provision/deploy.py --limit node1
     pyinfra --chdir . provision/inventory.py provision/deploy.py --dry   # what would change
 
-One step leaves the TP's order: what the daemons' configuration names (4. Robust
+Two steps leave the TP's order. node1 boots on cgroup v1 for rkt (2.) before
+anything else, since that reboots it. And what the daemons' configuration names (4. Robust
 conf's seccomp profile and thin pool) is made before 1. Basic configuration
 writes that configuration, so that Docker's store moves once, before any image
 or container is put in it.
@@ -26,6 +27,7 @@ from provision import (
     images,
     operations,
     platform,
+    rkt,
     runc,
     security,
 )
@@ -34,11 +36,15 @@ settings = load()
 pki = ensure_pki(PKI_DIR, {node.name: node.ip for node in settings.nodes.values()})
 this = platform.current()
 
+if host.name == MAIN_NODE:
+    rkt.boot_on_cgroup_v1(this)                            # 2. rkt's host, first: reboots
 runc.deploy(this, settings)                                # Low level — 1. runc
 named_by_the_daemons = security.prepare_daemon(settings, this)  # 4. Robust conf, for 1.
 daemon.deploy(settings, this, pki, named_by_the_daemons)   # Docker basics — 1.
 images.deploy(settings)                                    # the TP's images
 if host.name == MAIN_NODE:
+    runc.run_bundle(settings)                              # 1. runc: the bundle
+    rkt.deploy(this, settings)                             # Low level — 2. rkt
     operations.deploy(settings, this)                      # 2. Basic operations
     api.deploy(this)                                       # 3. HTTP API
     security.deploy(settings)                              # 4. Robust conf: docker run

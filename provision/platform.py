@@ -110,6 +110,19 @@ class Platform:
         return [f"docker-compose-plugin="
                 f"{self.plugin_version_format.format(settings.versions.compose)}"]
 
+    def kernel_argument_command(self, argument: str) -> str:
+        """RKT-5 — adds ``argument`` to every kernel's command line for the next boots, the
+        distribution's way.
+
+        >>> print(PLATFORMS["centos-stream-9"].kernel_argument_command("quiet"))
+        grubby --update-kernel=ALL --args=quiet
+        """
+        if self.package_manager == "dnf":
+            return f"grubby --update-kernel=ALL --args={argument}"
+        return (f"grep -q '^GRUB_CMDLINE_LINUX=.*{argument}' /etc/default/grub || "
+                f"sed -i 's/^GRUB_CMDLINE_LINUX=\"/&{argument} /' /etc/default/grub && "
+                "update-grub")
+
     def held_packages(self, settings: Settings) -> list[str]:
         """Docker's pinned packages, which ``dnf upgrade`` / ``apt upgrade`` must not move
         (Engine 25 has no devicemapper: dockerd would not start on node1). None beside the

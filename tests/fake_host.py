@@ -12,6 +12,7 @@ class FakeHost:
     """Facts by ``(fact class, *arguments)`` or by class alone; noops recorded."""
 
     name = "node1"
+    print_prefix = "[node1] "
 
     def __init__(self, facts: dict):
         self.facts = facts

@@ -18,16 +18,18 @@ from pathlib import Path
 
 import pytest
 from pyinfra.api.exceptions import OperationError
+from pyinfra.facts.files import Directory, File, Sha256File
 
 from lab.settings import Disk
-from provision import disks, engine, platform
+from provision import disks, engine, platform, rkt, runc
 
 from .fake_host import FakeHost, run
 
 HERE = Path(__file__).parent
-FACT_CLASSES = {cls.__name__: cls for module in (disks, engine, platform)
+FACT_CLASSES = {cls.__name__: cls for module in (disks, engine, platform, rkt, runc)
                 for cls in vars(module).values() if isinstance(cls, type) and
-                hasattr(cls, "command") and hasattr(cls, "process")}
+                hasattr(cls, "command") and hasattr(cls, "process")} | {
+                    "Directory": Directory, "File": File, "Sha256File": Sha256File}
 CASES = sorted((HERE / "operations").glob("*.json"))
 
 

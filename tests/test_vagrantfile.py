@@ -15,10 +15,18 @@ pytestmark = pytest.mark.skipif(shutil.which("vagrant") is None,
                                 reason="vagrant is not installed (bash .ci/host-setup)")
 
 
+@pytest.fixture(autouse=True)
+def dotfiles(tmp_path, monkeypatch):
+    """Vagrant's machine state in a folder of the test's own: a lab running from this
+    checkout keeps its provider whatever lab.yml says now."""
+    monkeypatch.setenv("TEST_VAGRANT_DOTFILE_PATH", str(tmp_path / ".vagrant"))
+
+
 def vagrant(*args: str, **environ: str) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("LAB_", "VAGRANT_"))}
-    env.update(environ, LAB_DISTRIBUTION="debian-12", LAB_BOX="tp15/debian-12")
+    env.update(environ, LAB_DISTRIBUTION="debian-12", LAB_BOX="tp15/debian-12",
+               VAGRANT_DOTFILE_PATH=os.environ["TEST_VAGRANT_DOTFILE_PATH"])
     return subprocess.run(["vagrant", *args], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=120, check=False)
 

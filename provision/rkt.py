@@ -1,0 +1,343 @@
+"""TP section "Low level containerization — 2. avec rkt" (main node).
+
+    installer rkt 1.29.0 : rpm -ivh … (le paquet de la release GitHub)
+    rkt list
+    rkt --insecure-options=image run docker://alpine --exec /bin/true
+    systemd-run rkt --insecure-options=image run docker://alpine --exec /bin/sleep -- 9999
+
+Requirements: RKT-5 (the boot on cgroup v1 that rkt's stage1 needs, first, since it
+reboots the node), RKT-1 (the package), RKT-2 … RKT-4 (rkt's commands; the pod under
+systemd-run is left running as the transient unit ``tp-rkt``).
+
+Where the package comes from (``package_source``), first found: the artifacts folder
+(``artifacts`` / ``LAB_ARTIFACTS``), the package ``rkt/build-package`` built on this
+host from rkt's released source, else rkt's GitHub release page. Its sha256 is checked
+against lab.yml's ``rkt.deb_sha256`` / ``rkt.rpm_sha256``, or printed to pin there.
+With ``images: offline`` there is no Docker Hub: a registry on the node
+(``rkt.registry``) serves the lab's alpine, and rkt fetches it over plain HTTP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from io import StringIO
+from pathlib import Path
+from typing import NamedTuple
+
+from pyinfra import host, logger
+from pyinfra.api import FactBase, OperationError, operation
+from pyinfra.facts.files import Sha256File
+from pyinfra.operations import apt, dnf, files, server, systemd
+
+from lab.settings import REPO, Settings
+from provision import platform as platforms
+
+CGROUP_V1 = "systemd.unified_cgroup_hierarchy=0"
+RELEASES = "https://github.com/rkt/rkt/releases/download"
+BUILT = REPO / "rkt" / ".build"  # rkt/build-package's output
+CACHE = "/var/cache/tp15"  # where the node keeps the package it installs
+POD_UNIT = "tp-rkt"
+# Debian's registry package starts with htpasswd auth on :5000; the lab's serves the
+# node alone, without auth (what rkt's --insecure-options=http fetch needs).
+REGISTRY_CONFIG = "/etc/docker/registry/config.yml"
+REGISTRY_CONFIG_TEXT = """\
+# The lab's registry (provision/rkt.py): the lab's alpine for rkt, on this node only.
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: /var/lib/docker-registry
+http:
+  addr: {address}
+"""
+
+
+# --- Where the package comes from ------------------------------------------------------
+
+class PackageSource(NamedTuple):
+    """``kind`` is ``file`` (a path on this host), ``built`` (one rkt/build-package made
+    here), ``url``, or ``none`` (``where`` says why)."""
+
+    kind: str
+    where: str
+    pinned: str | None  # the sha256 lab.yml pins for it, if any
+
+
+def package_name(platform: platforms.Platform, version: str) -> str:
+    """The official release's file name.
+
+    >>> package_name(platforms.PLATFORMS["debian-12"], "1.29.0")
+    'rkt_1.29.0-1_amd64.deb'
+    >>> package_name(platforms.PLATFORMS["centos-stream-9"], "1.29.0")
+    'rkt-1.29.0-1.x86_64.rpm'
+    """
+    if platform.package_manager == "apt":
+        return f"rkt_{version}-1_amd64.deb"
+    return f"rkt-{version}-1.x86_64.rpm"
+
+
+def package_source(platform: platforms.Platform, settings: Settings,
+                   built: Path = BUILT) -> PackageSource:
+    """The artifacts folder's package, else the one built here, else the release page
+    (unless the lab is offline: then none, saying what to do)."""
+    name = package_name(platform, settings.versions.rkt)
+    pinned = settings.rkt.rpm_sha256 if name.endswith(".rpm") else settings.rkt.deb_sha256
+    if settings.artifacts and (settings.artifacts / name).is_file():
+        return PackageSource("file", str(settings.artifacts / name), pinned)
+    if (built / name).is_file():
+        return PackageSource("built", str(built / name), None)  # no official sha256
+    if settings.images == "offline":
+        folder = f"the artifacts folder {settings.artifacts}" if settings.artifacts else \
+            "no artifacts folder (artifacts / LAB_ARTIFACTS)"
+        return PackageSource("none", f"no {name}: {folder}, none built in {built} "
+                             "(run rkt/build-package), and an offline lab downloads nothing",
+                             None)
+    return PackageSource("url", f"{RELEASES}/v{settings.versions.rkt}/{name}", pinned)
+
+
+def sha256(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# --- Facts -----------------------------------------------------------------------------
+
+class KernelArguments(FactBase):
+    """The arguments the running kernel booted with (/proc/cmdline).
+
+        host.get_fact(KernelArguments)    # -> ['BOOT_IMAGE=/boot/vmlinuz…', 'ro', 'quiet']
+    """
+
+    command = "cat /proc/cmdline"
+
+    def process(self, output) -> list[str]:
+        return " ".join(output).split()
+
+
+class UnitState(FactBase):
+    """systemd's ActiveState of ``unit`` (``active``, ``failed``, ``inactive``…).
+
+        host.get_fact(UnitState, "tp-rkt")    # -> 'active'
+    """
+
+    def command(self, unit: str) -> str:
+        return f"systemctl show --property=ActiveState --value {unit}"
+
+    def process(self, output) -> str:
+        return "".join(output).strip() or "inactive"
+
+
+class RktImages(FactBase):
+    """The names of the images in rkt's store.
+
+        host.get_fact(RktImages)    # -> ['127.0.0.1_5050/alpine:latest']
+    """
+
+    command = "rkt image list --no-legend --fields=name"
+    requires_command = "rkt"
+
+    @staticmethod
+    def default() -> list:
+        return []
+
+    def process(self, output) -> list[str]:
+        return sorted(line.strip() for line in output if line.strip())
+
+
+class RegistryTags(FactBase):
+    """The tags of ``repository`` in the plain-HTTP registry at ``registry`` (empty
+    when it has none or does not answer).
+
+        host.get_fact(RegistryTags, "127.0.0.1:5050", "alpine")    # -> ['latest']
+    """
+
+    @staticmethod
+    def default() -> list:
+        return []
+
+    def command(self, registry: str, repository: str) -> str:
+        # A registry without the repository answers 404 with an error, no "tags"; one
+        # that was just (re)started refuses connections for seconds under emulation.
+        return (f"curl -sS --retry 30 --retry-connrefused --retry-delay 1 "
+                f"http://{registry}/v2/{repository}/tags/list")
+
+    def process(self, output) -> list[str]:
+        try:
+            return sorted(json.loads("".join(output)).get("tags") or [])
+        except ValueError:
+            return []
+
+
+# --- Operations ------------------------------------------------------------------------
+
+@operation()
+def boots_with(argument: str, command: str):
+    """RKT-5 — the kernel argument for the next boots (``command``: grubby on EL,
+    /etc/default/grub + update-grub on Debian) when the running kernel lacks it."""
+    if argument in host.get_fact(KernelArguments):
+        host.noop(f"the kernel runs with {argument}")
+    else:
+        yield command
+
+
+@operation()
+def package_checked(path: str, pinned: str | None, setting: str | None):
+    """RKT-1 — the package's sha256 against lab.yml's pin (``setting``); without a pin,
+    says its value, to pin it (``setting`` None: built here, nothing to pin)."""
+    found = host.get_fact(Sha256File, path)
+    if pinned and found != pinned:
+        raise OperationError(f"{path} has sha256 {found}, not the {pinned} lab.yml pins "
+                             f"({setting}): remove it and download it again, or fix the pin")
+    said = f"{path}: sha256 {found}" + (
+        " as pinned" if pinned else f" (not pinned: set {setting} to pin it)" if setting
+        else " (built on this host by rkt/build-package: no official sha256 to pin)")
+    logger.info(f"{host.print_prefix}{said}")  # shown without -v, unlike a noop
+    host.noop(said)
+    yield from ()  # a check: it runs no command
+
+
+@operation()
+def image_in_registry(image: str, registry: str, repository: str, tag: str):
+    """``skopeo copy docker-daemon:IMAGE docker://REGISTRY/REPOSITORY:TAG`` when the
+    registry lacks the tag."""
+    if tag in host.get_fact(RegistryTags, registry, repository):
+        host.noop(f"{registry}/{repository}:{tag} is served")
+    else:
+        yield (f"skopeo copy --dest-tls-verify=false docker-daemon:{image} "
+               f"docker://{registry}/{repository}:{tag}")
+
+
+@operation()
+def ran_to_completion(reference: str, insecure: str):
+    """RKT-3 — ``rkt --insecure-options=… run REFERENCE --exec /bin/true`` (then
+    ``rkt gc``) until the image is in rkt's store."""
+    if image_name(reference) in host.get_fact(RktImages):
+        host.noop(f"{image_name(reference)} is in rkt's store: it ran")
+    else:
+        yield (f"rkt --insecure-options={insecure} run {reference} --exec /bin/true && "
+               "rkt gc --grace-period=0s")
+
+
+@operation()
+def pod_under_systemd_run(unit: str, reference: str, insecure: str):
+    """RKT-4 — ``systemd-run --unit=UNIT rkt … run REFERENCE --exec /bin/sleep -- 9999``
+    when the unit is not active (``systemctl reset-failed`` first after a failure)."""
+    state = host.get_fact(UnitState, unit)
+    if state == "active":
+        host.noop(f"{unit} is active")
+        return
+    if state == "failed":
+        yield f"systemctl reset-failed {unit}"
+    yield (f"systemd-run --unit={unit} rkt --insecure-options={insecure} run {reference} "
+           "--exec /bin/sleep -- 9999")
+
+
+# --- What the operations are given -----------------------------------------------------
+
+def image_reference(settings: Settings) -> str:
+    """What ``rkt run`` fetches: Docker Hub's alpine, or the lab's registry's offline.
+
+    >>> from lab.settings import load
+    >>> image_reference(load(environ={}))
+    'docker://alpine'
+    >>> image_reference(load(environ={"LAB_IMAGES": "offline", "LAB_ENGINE": "distribution",
+    ...                               "LAB_DISTRIBUTION": "debian-12"}))
+    'docker://127.0.0.1:5050/alpine:latest'
+    """
+    if settings.images == "offline":
+        return f"docker://{settings.rkt.registry}/{registry_repository(settings)}"
+    return "docker://alpine"
+
+
+def registry_repository(settings: Settings) -> str:
+    """The lab's alpine as the registry names it, e.g. 'alpine:latest'."""
+    return settings.tp_images["alpine"].split("/")[-1]
+
+
+def insecure_options(settings: Settings) -> str:
+    """The TP's ``image`` (Docker images carry no signature rkt checks), and ``http``
+    for the lab's plain-HTTP registry."""
+    return "image,http" if settings.images == "offline" else "image"
+
+
+def image_name(reference: str) -> str:
+    """The name rkt's store gives an image fetched from ``docker://REFERENCE`` (docker2aci
+    writes a registry's ``:PORT`` as ``_PORT``).
+
+    >>> image_name("docker://alpine"), image_name("docker://127.0.0.1:5050/alpine:latest")
+    ('registry-1.docker.io/library/alpine:latest', '127.0.0.1_5050/alpine:latest')
+    """
+    name = reference.removeprefix("docker://")
+    if ":" not in name.rsplit("/", 1)[-1]:
+        name += ":latest"
+    registry, _, path = name.partition("/")
+    if not path or not ("." in registry or ":" in registry or registry == "localhost"):
+        return f"registry-1.docker.io/{name if path else 'library/' + name}"
+    return f"{registry.replace(':', '_')}/{path}"
+
+
+# --- The section -----------------------------------------------------------------------
+
+def boot_on_cgroup_v1(platform: platforms.Platform) -> None:
+    """RKT-5 — ``grubby --update-kernel=ALL --args=systemd.unified_cgroup_hierarchy=0`` (EL),
+    the same in /etc/default/grub + ``update-grub`` (Debian), then one reboot."""
+    changed = boots_with(name=f"Boot with {CGROUP_V1}: rkt's stage1 needs cgroup v1 (RKT-5)",
+                         argument=CGROUP_V1, command=platform.kernel_argument_command(CGROUP_V1))
+    server.reboot(name="Reboot once on cgroup v1 (RKT-5; minutes under emulation)",
+                  delay=10, interval=5, reboot_timeout=900, _if=changed.did_change)
+
+
+def install_rkt(platform: platforms.Platform, settings: Settings) -> bool:
+    """RKT-1 — the release package, as the TP's ``rpm -ivh rkt-1.29.0-1.x86_64.rpm``
+    (``apt install ./rkt_1.29.0-1_amd64.deb`` on Debian). False, said in one line, when
+    no package can be had."""
+    source = package_source(platform, settings)
+    if source.kind == "none":
+        logger.warning(f"{host.print_prefix}rkt (RKT-1 … RKT-4): not installed, {source.where}")
+        return False
+    name = package_name(platform, settings.versions.rkt)
+    dest = f"{CACHE}/{name}"
+    if source.kind in ("file", "built"):
+        if source.pinned and sha256(source.where) != source.pinned:
+            raise OperationError(f"{source.where} is not the package lab.yml pins "
+                                 f"(sha256 {sha256(source.where)}, not {source.pinned})")
+        files.put(name=f"Copy {source.where} to the node (RKT-1)", src=source.where, dest=dest,
+                  create_remote_dir=True)
+    else:
+        files.download(name=f"Download {name} from rkt's release page (RKT-1)",
+                       src=source.where, dest=dest, sha256sum=source.pinned)
+    setting = None if source.kind == "built" else f"rkt.{name.rsplit('.', 1)[-1]}_sha256"
+    package_checked(name=f"Check {name}'s sha256 (RKT-1)", path=dest,
+                    pinned=source.pinned, setting=setting)
+    install = apt.deb if platform.package_manager == "apt" else dnf.rpm
+    install(name=f"Install {name} (RKT-1)", src=dest)
+    return True
+
+
+def serve_alpine(platform: platforms.Platform, settings: Settings) -> None:
+    """Offline only: the lab's registry on the node serves its alpine, for rkt."""
+    platforms.install_packages(platform, ["docker-registry", "skopeo"],
+                               name="Install a registry and skopeo (offline images, RKT-3)")
+    config = files.put(name=f"Registry on {settings.rkt.registry}, without auth",
+                       src=StringIO(REGISTRY_CONFIG_TEXT.format(address=settings.rkt.registry)),
+                       dest=REGISTRY_CONFIG, mode="644")
+    systemd.service(name="Run docker-registry", service="docker-registry", running=True,
+                    enabled=True, restarted=False)
+    systemd.service(name="Restart docker-registry on its new configuration",
+                    service="docker-registry", restarted=True, _if=config.did_change)
+    repository, _, tag = registry_repository(settings).partition(":")
+    image_in_registry(name=f"Push the lab's alpine to {settings.rkt.registry}",
+                      image=settings.tp_images["alpine"], registry=settings.rkt.registry,
+                      repository=repository, tag=tag or "latest")
+
+
+def deploy(platform: platforms.Platform, settings: Settings) -> None:
+    """The section's steps after the boot on cgroup v1 (deploy.py runs that first)."""
+    if not install_rkt(platform, settings):
+        return
+    if settings.images == "offline":
+        serve_alpine(platform, settings)
+    reference, insecure = image_reference(settings), insecure_options(settings)
+    ran_to_completion(name=f"rkt run {reference} --exec /bin/true (RKT-3)",
+                      reference=reference, insecure=insecure)
+    pod_under_systemd_run(name=f"systemd-run --unit={POD_UNIT} rkt run … sleep 9999 (RKT-4)",
+                          unit=POD_UNIT, reference=reference, insecure=insecure)
