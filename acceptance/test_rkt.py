@@ -9,6 +9,7 @@ import pytest
 
 from lab.settings import MAIN_NODE
 from provision import rkt
+from provision.platform import PLATFORMS
 
 pytestmark = pytest.mark.nodes(MAIN_NODE)
 
@@ -30,14 +31,8 @@ def rkt_installed(host, settings):
 
 def _why_the_lab_has_none(settings) -> str:
     """On a lab that found no package to install, provisioning's reason."""
-    source = rkt.package_source(_platform(settings), settings)
+    source = rkt.package_source(PLATFORMS[settings.distribution], settings)
     return f" This lab had none to install: {source.where}." if source.kind == "none" else ""
-
-
-def _platform(settings):
-    from provision.platform import PLATFORMS
-
-    return PLATFORMS[settings.distribution]
 
 
 @pytest.fixture(scope="module")

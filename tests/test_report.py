@@ -34,3 +34,13 @@ def test_a_test_without_requirements_is_not_reported():
     plugin = RequirementReport(load_catalogue())
     plugin.pytest_runtest_logreport(report("passed", [("host", "ssh://my-vm")]))
     assert not plugin.outcomes
+
+
+def test_a_note_is_kept_once_per_host_whatever_the_outcome():
+    plugin = RequirementReport(load_catalogue())
+    note = [("requirement", "RKT-3"), ("host", "paramiko://node1"),
+            ("note", "rkt ran docker://alpine")]
+    plugin.pytest_runtest_logreport(report("passed", note))
+    plugin.pytest_runtest_logreport(report("failed", note))
+    assert list(plugin.notes["RKT-3"]) == ["paramiko://node1: rkt ran docker://alpine"]
+    assert not plugin.notes["RKT-1"]
