@@ -47,17 +47,38 @@ def _lab_hosts() -> list[str]:
             for name in running]
 
 
+def pytest_addoption(parser):
+    parser.addoption("--portainer-password", metavar="PASSWORD", default=None,
+                     help="the graded host's Portainer admin password (GUI-2); the lab's is "
+                     "read from .vagrant/lab/portainer-admin-password")
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "nodes(*names): on the Vagrant lab, run only on these nodes (node1 is the "
         "main Docker host); on --hosts, run everywhere")
-    if config.option.hosts is None:
+    # With -n (pytest-xdist), each worker gets the lab's hosts from the controller,
+    # which asked Vagrant once (pytest_configure_node).
+    worker = getattr(config, "workerinput", None)
+    if worker and "lab_hosts" in worker:
+        config.lab_nodes = True
+        config.option.hosts = worker["lab_hosts"]
+        config.option.sudo = True
+    elif config.option.hosts is None:
         config.lab_nodes = True
         config.option.hosts = ",".join(_lab_hosts())
         config.option.sudo = True
-    # The report is about outcomes: a run that only collects has none.
-    if not config.option.collectonly:
+    # The report is about outcomes: a run that only collects has none. With -n, the
+    # controller receives every worker's outcomes and prints it once.
+    if not config.option.collectonly and worker is None:
         config.pluginmanager.register(RequirementReport(load_catalogue()), "lab-requirements")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """pytest-xdist, on the controller: hand the lab's hosts to each worker."""
+    if getattr(node.config, "lab_nodes", False):
+        node.workerinput["lab_hosts"] = node.config.option.hosts
 
 
 def _testinfra_host(item):
@@ -67,12 +88,15 @@ def _testinfra_host(item):
 
 def pytest_collection_modifyitems(config, items):
     """Record each test's host; on the Vagrant lab, drop (not skip) the node-specific
-    tests on the other nodes."""
+    tests on the other nodes. With ``-n N --dist loadgroup`` (pytest-xdist), each host's
+    tests run in one worker, in order: hosts are graded side by side, never one host's
+    checks against each other."""
     kept = []
     for item in items:
         host = _testinfra_host(item)
         if host:
             item.user_properties.append(("host", host.backend.get_pytest_id()))
+            item.add_marker(pytest.mark.xdist_group(host.backend.get_pytest_id()))
         marker = item.get_closest_marker("nodes")
         if (getattr(config, "lab_nodes", False) and marker and host
                 and host.backend.get_hostname() not in marker.args):

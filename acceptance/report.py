@@ -13,6 +13,7 @@ a skip is never a pass. The report reads each test's ``requirement`` and
 acceptance/conftest.py); a test without a host shows as ``-``.
 """
 
+import textwrap
 from collections import defaultdict
 
 import pytest
@@ -74,8 +75,10 @@ class RequirementReport:
             for note in self.notes[requirement]:
                 write(f"        note: {note[:150]}")
             if status in ("FAIL", "SKIP"):
-                for detail in self.details[requirement][:4]:
-                    write(f"        {detail[:150]}")
+                # each reason once, whole (a skip's says what is missing and how to make it)
+                for detail in list(dict.fromkeys(self.details[requirement]))[:4]:
+                    for line in textwrap.wrap(detail, 140):
+                        write(f"        {line}")
                 if status == "FAIL":
                     write(f"        -> {entry.hint_en}")
                     write(f"        -> {entry.hint_fr}")

@@ -1,11 +1,9 @@
 """TP section "Docker basics — 1. Basic configuration" (DCFG-*)."""
 
-import socket
-
-import docker
 import pytest
 import requests
 
+from acceptance.clients import assert_listening, tcp_client
 from lab.pki import make_foreign_client
 from lab.settings import DOCKER_DEFAULT_OOM_SCORE_ADJUST, PKI_DIR
 from provision.daemon_config import DAEMON_JSON
@@ -112,27 +110,6 @@ def test_daemon_json_is_valid_and_not_contradicted_by_execstart(host, daemon_jso
         f"{both} are set in daemon.json and as flags in docker.service's ExecStart: dockerd "
         "refuses to start; keep them in daemon.json only (systemctl edit docker.service)."
     )
-
-
-def tcp_client(address, port, pki, client=None):
-    """A docker SDK client of the TCP daemon, with ``client`` = (cert, key) or none."""
-    tls = docker.tls.TLSConfig(client_cert=client, ca_cert=str(pki.ca), verify=True)
-    # API 1.41 (Engine 20.10) is served by every engine the lab pins; a fixed version
-    # avoids a request before trust_env is off.
-    sdk = docker.DockerClient(base_url=f"tcp://{address}:{port}", tls=tls, version="1.41",
-                              timeout=30)
-    # requests would otherwise verify against $REQUESTS_CA_BUNDLE instead of the lab's CA.
-    sdk.api.trust_env = False
-    return sdk
-
-
-def assert_listening(address, port):
-    """Fails with a clear message when nothing accepts TCP connections on address:port."""
-    try:
-        socket.create_connection((address, port), timeout=10).close()
-    except OSError as error:
-        pytest.fail(f"Nothing accepts connections on {address}:{port} ({error}): is "
-                    "docker-tcp.service running and listening on tcp://0.0.0.0:2376?")
 
 
 @pytest.mark.req("DCFG-6")

@@ -39,6 +39,8 @@ DEFAULT_PATH = REPO / "lab.yml"
 STATE_DIR = REPO / ".vagrant" / "lab"
 # The lab's CA and certificates for Docker's TCP sockets (lab/pki.py).
 PKI_DIR = STATE_DIR / "pki"
+# Portainer's admin password, generated once by provisioning (GUI-1, GUI-2).
+PORTAINER_PASSWORD_FILE = STATE_DIR / "portainer-admin-password"
 # Moby's seccomp profiles, one per release tag, shipped in the repository (SEC-3).
 SECCOMP_DIR = REPO / "provision" / "seccomp"
 
@@ -174,6 +176,9 @@ VERSION = Check(_matches(r"[0-9]+\.[0-9]+\.[0-9]+"), "does not look like X.Y.Z")
 SIMPLE_NAME = Check(_matches(r"[a-z0-9-]+"), "is not a simple name (lower-case letters, digits, -)")
 TCP_PORT = Check(_whole(1, 65535), "is not a TCP port")
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # an example
+# A pinned sha256, or null: provisioning prints the value it found, to pin it.
+SHA256 = Key(EMPTY_SHA256, Check(_matches(r"[0-9a-f]{64}"), "is not a sha256 (64 lower-case "
+                                 "hex digits)"), note=", or null", optional=True)
 
 
 # ---- The settings, as the loader returns them -----------------------------------------------
@@ -193,6 +198,7 @@ class Versions:
     buildx: str = _version("0.12.1", VERSION)  # docker-buildx-plugin
     compose: str = _version("2.27.0", VERSION)
     rkt: str = _version("1.29.0", VERSION)
+    portainer: str = _version("2.39.4", VERSION)  # Portainer CE (GUI-1)
     moby_seccomp: str = _version("v20.10.24", Check(
         lambda tag: seccomp_profile(tag).is_file(),
         lambda tag: f"has no profile provision/seccomp/{tag}.json in the repository",
@@ -276,6 +282,14 @@ class Rkt:
 
 
 @dataclass(frozen=True)
+class Portainer:
+    """TP "6. GUI ?" (GUI-*): the sha256 of the artifacts folder's ``docker save`` of
+    Portainer's image; None: printed, to pin."""
+
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     distribution: str
     provider: str
@@ -290,9 +304,10 @@ class Settings:
     nodes: dict[str, Node]
     daemon: Daemon
     tp_images: dict[str, str]  # TP name (alpine, nginx, redis, python) -> image reference
-    ports: dict[str, int]  # published on node1: nginx (OPS-6), front (CMP-3, CMP-5)
+    ports: dict[str, int]  # published on node1: nginx (OPS-6), front (CMP-*), portainer (GUI-1)
     security: Security
     rkt: Rkt
+    portainer: Portainer
 
     @property
     def cidr(self) -> str:
@@ -314,6 +329,7 @@ class Settings:
             "daemon": {**asdict(self.daemon), "users": list(self.daemon.users)},
             "tp_images": dict(self.tp_images), "ports": dict(self.ports),
             "security": asdict(self.security), "rkt": asdict(self.rkt),
+            "portainer": asdict(self.portainer),
             "nodes": {node.name: {
                 "ip": node.ip, "cpus": node.cpus, "memory": node.memory,
                 "ssh_config": str(ssh_config_file(node.name)),
@@ -329,7 +345,7 @@ DISTRIBUTIONS = ("centos-stream-9", "debian-12")
 PROVIDERS = ("libvirt", "virtualbox")
 NODE_IPS = {"node1": "192.168.56.11", "node2": "192.168.56.12"}
 DISK_MINIMUM = {"data": "1G", "thinpool": "2G"}
-PUBLISHED_PORTS = {"nginx": 8080, "front": 80}
+PUBLISHED_PORTS = {"nginx": 8080, "front": 80, "portainer": 9443}
 
 
 def _node(name: str, *disks: str) -> Section:
@@ -377,10 +393,9 @@ SCHEMA = Section({
     "rkt": Section({
         "registry": Key("127.0.0.1:5050", Check(_matches(r"[A-Za-z0-9.-]+:[0-9]{1,5}"),
                                                 "is not HOST:PORT")),
-        **{f"{kind}_sha256": Key(EMPTY_SHA256, Check(_matches(r"[0-9a-f]{64}"), "is not a sha256 "
-                                               "(64 lower-case hex digits)"), note=", or null",
-                                 optional=True) for kind in ("deb", "rpm")},
+        **{f"{kind}_sha256": SHA256 for kind in ("deb", "rpm")},
     }, make=lambda **values: Rkt(**values)),
+    "portainer": Section({"sha256": SHA256}, make=lambda **values: Portainer(**values)),
 })
 
 # The only variables that override lab.yml (LAB_DISTRIBUTION, ..., LAB_LIBVIRT_DRIVER, LAB_BOX);

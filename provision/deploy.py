@@ -27,6 +27,7 @@ from provision import (
     images,
     operations,
     platform,
+    portainer,
     rkt,
     runc,
     security,
@@ -49,6 +50,7 @@ if host.name == MAIN_NODE:
     api.deploy(this)                                       # 3. HTTP API
     security.deploy(settings)                              # 4. Robust conf: docker run
     compose.deploy(settings, this)                         # 5. Compose
+    portainer.deploy(settings, this, pki)                  # 6. GUI: Portainer
 
 # SELinux (CentOS): what the sections wrote where Docker and systemd read it, labelled as
 # the policy labels that place (absent paths, e.g. node2's /srv/tp15, are skipped).

@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pyinfra import host, logger
-from pyinfra.api import FactBase, OperationError, operation
-from pyinfra.facts.files import Sha256File
+from pyinfra.api import FactBase, operation
 from pyinfra.operations import apt, dnf, files, server, systemd
 
 from lab.settings import REPO, Settings
+from provision import artifacts
 from provision import platform as platforms
 
 CGROUP_V1 = "systemd.unified_cgroup_hierarchy=0"
@@ -175,22 +175,6 @@ def boots_with(argument: str, command: str):
 
 
 @operation()
-def package_checked(path: str, pinned: str | None, setting: str | None):
-    """RKT-1 — the package's sha256 against lab.yml's pin (``setting``); without a pin,
-    says its value, to pin it (``setting`` None: built here, nothing to pin)."""
-    found = host.get_fact(Sha256File, path)
-    if pinned and found != pinned:
-        raise OperationError(f"{path} has sha256 {found}, not the {pinned} lab.yml pins "
-                             f"({setting}): remove it and download it again, or fix the pin")
-    said = f"{path}: sha256 {found}" + (
-        " as pinned" if pinned else f" (not pinned: set {setting} to pin it)" if setting
-        else " (built on this host by rkt/build-package: no official sha256 to pin)")
-    logger.info(f"{host.print_prefix}{said}")  # shown without -v, unlike a noop
-    host.noop(said)
-    yield from ()  # a check: it runs no command
-
-
-@operation()
 def image_in_registry(image: str, registry: str, repository: str, tag: str):
     """``skopeo copy docker-daemon:IMAGE docker://REGISTRY/REPOSITORY:TAG`` when the
     registry lacks the tag."""
@@ -298,7 +282,7 @@ def install_rkt(platform: platforms.Platform, settings: Settings) -> bool:
         files.download(name=f"Download {name} from rkt's release page (RKT-1)",
                        src=source.where, dest=dest, sha256sum=source.pinned)
     setting = None if source.kind == "built" else f"rkt.{name.rsplit('.', 1)[-1]}_sha256"
-    package_checked(name=f"Check {name}'s sha256 (RKT-1)", path=dest,
+    artifacts.sha256_checked(name=f"Check {name}'s sha256 (RKT-1)", path=dest,
                     pinned=source.pinned, setting=setting)
     install = apt.deb if platform.package_manager == "apt" else dnf.rpm
     install(name=f"Install {name} (RKT-1)", src=dest)

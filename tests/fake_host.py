@@ -21,7 +21,9 @@ class FakeHost:
 
     def get_fact(self, fact_class, *args):
         self.read.append(fact_class)
-        key = (fact_class, *(tuple(a) if isinstance(a, list) else a for a in args))
+        # a number as the recorded cases' fact names write it ("Environments 9443 …")
+        key = (fact_class, *(tuple(a) if isinstance(a, list) else str(a) if isinstance(a, int)
+                             else a for a in args))
         return self.facts[key] if key in self.facts else self.facts[fact_class]
 
     def noop(self, description: str) -> None:

@@ -52,3 +52,28 @@ def test_a_running_node_without_its_ssh_config_names_the_command_that_writes_it(
                        match=r"Running without the SSH details .*ssh-config\.NODE\): node2\. "
                              r"Run `vagrant provision node2`"):
         suite._lab_hosts()
+
+
+def test_xdist_workers_take_the_lab_hosts_from_the_controller_without_asking_vagrant(
+        monkeypatch):
+    monkeypatch.setattr(suite, "_lab_hosts", lambda: pytest.fail("a worker asked Vagrant"))
+    registered = []
+    config = SimpleNamespace(
+        workerinput={"lab_hosts": "paramiko://node1?ssh_config=x"},
+        option=SimpleNamespace(hosts=None, sudo=False, collectonly=False),
+        addinivalue_line=lambda *args: None,
+        pluginmanager=SimpleNamespace(register=lambda *args: registered.append(args)))
+
+    suite.pytest_configure(config)
+
+    assert (config.lab_nodes, config.option.hosts, config.option.sudo) == (
+        True, "paramiko://node1?ssh_config=x", True)
+    assert registered == [], "only the controller prints the requirement report"
+
+
+def test_the_controller_hands_the_lab_hosts_to_each_worker():
+    node = SimpleNamespace(config=SimpleNamespace(lab_nodes=True,
+                                                  option=SimpleNamespace(hosts="a,b")),
+                           workerinput={})
+    suite.pytest_configure_node(node)
+    assert node.workerinput["lab_hosts"] == "a,b"

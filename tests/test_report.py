@@ -1,5 +1,7 @@
 """The acceptance report reads each test's requirement IDs and host from its user properties."""
 
+from types import SimpleNamespace
+
 import pytest
 
 from acceptance.report import RequirementReport
@@ -44,3 +46,21 @@ def test_a_note_is_kept_once_per_host_whatever_the_outcome():
     plugin.pytest_runtest_logreport(report("failed", note))
     assert list(plugin.notes["RKT-3"]) == ["paramiko://node1: rkt ran docker://alpine"]
     assert not plugin.notes["RKT-1"]
+
+
+def test_a_skip_reason_is_printed_once_and_whole_however_long():
+    plugin = RequirementReport(load_catalogue())
+    reason = "Portainer's image is unavailable: " + "make it with docker save, " * 12 + "END"
+    for test in ("a", "b"):
+        plugin.pytest_runtest_logreport(pytest.TestReport(
+            nodeid=f"acceptance/t.py::test_{test}", location=("acceptance/t.py", 1, test),
+            keywords={}, outcome="skipped", longrepr=("acceptance/t.py", 1, reason),
+            when="setup", user_properties=[("requirement", "GUI-1"), ("host", "ssh://vm")]))
+    lines = []
+    plugin.pytest_terminal_summary(SimpleNamespace(write_line=lines.append,
+                                                   section=lambda title: None))
+    shown = [line.strip() for line in lines[lines.index(next(
+        line for line in lines if line.startswith("GUI-1"))) + 1:]]
+    detail = " ".join(shown[:shown.index(next(line for line in shown if "END" in line)) + 1])
+    assert detail == f"ssh://vm: {reason}"
+    assert sum("Portainer's image" in line for line in lines) == 1

@@ -10,15 +10,6 @@ from provision import rkt
 from provision.platform import PLATFORMS
 
 DEBIAN, CENTOS = PLATFORMS["debian-12"], PLATFORMS["centos-stream-9"]
-OFFLINE = {"LAB_IMAGES": "offline", "LAB_ENGINE": "distribution",
-           "LAB_DISTRIBUTION": "debian-12"}
-
-
-@pytest.fixture
-def offline():
-    return load(environ=OFFLINE)
-
-
 def test_the_artifacts_folder_comes_first_with_lab_yml_pin(tmp_path, offline):
     (tmp_path / "rkt_1.29.0-1_amd64.deb").write_bytes(b"deb")
     built = tmp_path / "built"

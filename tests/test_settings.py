@@ -439,11 +439,11 @@ def test_dm_basesize_leaves_room_in_the_thin_pool(tmp_path):
 
 def required_paths(data: dict, prefix: tuple = ()) -> list[tuple]:
     """Every key of the repository's lab.yml that must be there (boxes, artifacts and the
-    rkt package's sha256 pins may not)."""
+    sha256 pins of rkt's packages and Portainer's image may not)."""
     paths = []
     for key, value in data.items():
         if prefix + (key,) in (("boxes",), ("artifacts",), ("rkt", "deb_sha256"),
-                               ("rkt", "rpm_sha256")):
+                               ("rkt", "rpm_sha256"), ("portainer", "sha256")):
             continue
         paths.append(prefix + (key,))
         if isinstance(value, dict):
