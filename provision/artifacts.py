@@ -10,6 +10,8 @@ from pyinfra import host, logger
 from pyinfra.api import OperationError, operation
 from pyinfra.facts.files import Sha256File
 
+CACHE = "/var/cache/tp15"  # where a node keeps what it was brought, before installing it
+
 
 @operation()
 def sha256_checked(path: str, pinned: str | None, setting: str | None):

@@ -53,7 +53,6 @@ VOLUME = "portainer_data"
 ADMIN = "admin"  # the user --admin-password makes
 HTTPS_PORT = 9443  # Portainer's own, in its container
 CONFIG_DIR = "/etc/tp15/portainer"  # on the node: the password and node2's client files
-UPLOAD_DIR = "/var/cache/tp15"  # where the node keeps the tarball it loads
 
 
 # --- Where the image comes from --------------------------------------------------------
@@ -247,7 +246,7 @@ def have_image(settings: Settings, source: ImageSource) -> None:
     if source.kind == "hub":
         engine.image_pulled(name=f"docker pull {source.where} (GUI-1)", reference=source.where)
         return
-    dest = f"{UPLOAD_DIR}/{Path(source.where).name}"
+    dest = f"{artifacts.CACHE}/{Path(source.where).name}"
     files.put(name=f"Copy {source.where} to the node (GUI-1)", src=source.where, dest=dest,
               mode="600", create_remote_dir=True)
     artifacts.sha256_checked(name=f"Check {Path(dest).name}'s sha256 (GUI-1)", path=dest,

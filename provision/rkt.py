@@ -35,7 +35,6 @@ from provision import platform as platforms
 CGROUP_V1 = "systemd.unified_cgroup_hierarchy=0"
 RELEASES = "https://github.com/rkt/rkt/releases/download"
 BUILT = REPO / "rkt" / ".build"  # rkt/build-package's output
-CACHE = "/var/cache/tp15"  # where the node keeps the package it installs
 POD_UNIT = "tp-rkt"
 # Debian's registry package starts with htpasswd auth on :5000; the lab's serves the
 # node alone, without auth (what rkt's --insecure-options=http fetch needs).
@@ -274,7 +273,7 @@ def install_rkt(platform: platforms.Platform, settings: Settings) -> bool:
         logger.warning(f"{host.print_prefix}rkt (RKT-1 … RKT-4): not installed, {source.where}")
         return False
     name = package_name(platform, settings.versions.rkt)
-    dest = f"{CACHE}/{name}"
+    dest = f"{artifacts.CACHE}/{name}"
     if source.kind in ("file", "built"):
         files.put(name=f"Copy {source.where} to the node (RKT-1)", src=source.where, dest=dest,
                   create_remote_dir=True)
