@@ -12,23 +12,37 @@ Each test records its host (``paramiko://node1``) as a ``host`` user property,
 beside its ``requirement`` properties: the report and the JUnit XML read them.
 """
 
+import functools
 import json
+import shutil
+import tempfile
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 import vagrant
 
+from acceptance.inventory import (
+    ROLES,
+    UNREACHABLE,
+    InventoryError,
+    load_inventory,
+    unreachable_reason,
+)
 from acceptance.report import RequirementReport
 from lab.catalogue import load_catalogue
 from lab.pki import ensure_pki
-from lab.settings import PKI_DIR, REPO, load, ssh_config_file
+from lab.settings import MAIN_NODE, PKI_DIR, REPO, load, ssh_config_file
 from provision.daemon_config import DAEMON_JSON
 
 
-def _lab_hosts() -> list[str]:
-    """The running lab's nodes as testinfra hosts, each with its node's SSH config."""
+def _lab_hosts() -> tuple[list[str], list[str]]:
+    """The running lab's nodes as testinfra hosts, each with its node's SSH config, and
+    the names of the nodes that are not running."""
     lab = vagrant.Vagrant(root=str(REPO), quiet_stderr=True)
-    running = [status.name for status in lab.status() if status.state == "running"]
+    statuses = lab.status()
+    running = [status.name for status in statuses if status.state == "running"]
+    down = [status.name for status in statuses if status.state != "running"]
     if not running:
         pytest.exit(
             "No node of the lab is running: run `vagrant up` first, or grade another "
@@ -44,13 +58,22 @@ def _lab_hosts() -> list[str]:
             returncode=2,
         )
     return [f"paramiko://{name}?{urlencode({'ssh_config': ssh_config_file(name)})}"
-            for name in running]
+            for name in running], down
 
 
 def pytest_addoption(parser):
     parser.addoption("--portainer-password", metavar="PASSWORD", default=None,
                      help="the graded host's Portainer admin password (GUI-2); the lab's is "
                      "read from .vagrant/lab/portainer-admin-password")
+    parser.addoption("--inventory", metavar="FILE", default=None,
+                     help="grade the hosts of this YAML file, each with its role (README, "
+                     "'Grading a class'); instead of --hosts")
+    parser.addoption("--role", choices=[role for role in ROLES if role], default=None,
+                     help="with --hosts: grade every host as node1 (main) or node2 (second); "
+                     "without, on every requirement")
+    parser.addoption("--report-dir", metavar="DIR", default="reports",
+                     help="where the requirement report is written as requirements.md and "
+                     "requirements.html (default: reports)")
 
 
 def pytest_configure(config):
@@ -60,18 +83,41 @@ def pytest_configure(config):
     # With -n (pytest-xdist), each worker gets the lab's hosts from the controller,
     # which asked Vagrant once (pytest_configure_node).
     worker = getattr(config, "workerinput", None)
-    if worker and "lab_hosts" in worker:
+    nodes_down = []
+    config.graded_roles = {}  # host name -> role, from --inventory or --role
+    config.graded_addresses = {}  # host name -> its address, from --inventory
+    if config.option.inventory:
+        if config.option.hosts:
+            raise pytest.UsageError("--inventory and --hosts: give one of them")
+        try:
+            graded = load_inventory(config.option.inventory)
+        except InventoryError as error:
+            raise pytest.UsageError(f"--inventory {error}") from None
+        folder = Path(tempfile.mkdtemp(prefix="tp15-inventory-"))
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+        config.option.hosts = ",".join(host.spec(folder) for host in graded)
+        config.option.sudo = True
+        config.graded_roles = {host.name: host.role for host in graded}
+        config.graded_addresses = {host.name: host.address for host in graded}
+    elif worker and "lab_hosts" in worker:
         config.lab_nodes = True
         config.option.hosts = worker["lab_hosts"]
         config.option.sudo = True
     elif config.option.hosts is None:
         config.lab_nodes = True
-        config.option.hosts = ",".join(_lab_hosts())
+        hosts, nodes_down = _lab_hosts()
+        config.option.hosts = ",".join(hosts)
         config.option.sudo = True
+        config.graded_roles = {name: "main" if name == MAIN_NODE else "second"
+                               for name in load().nodes}
     # The report is about outcomes: a run that only collects has none. With -n, the
     # controller receives every worker's outcomes and prints it once.
     if not config.option.collectonly and worker is None:
-        config.pluginmanager.register(RequirementReport(load_catalogue()), "lab-requirements")
+        config.pluginmanager.register(
+            RequirementReport(load_catalogue(), nodes_down, roles=config.graded_roles,
+                              default_role=config.option.role,
+                              folder=Path(config.option.report_dir)),
+            "lab-requirements")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -86,11 +132,29 @@ def _testinfra_host(item):
     return callspec.params.get("_testinfra_host") if callspec else None
 
 
+def plays(config, hostname: str) -> str | None:
+    """The lab node whose requirements the host ``hostname`` is graded on: on the lab,
+    itself; elsewhere the node of its role (main: node1, second: node2), or None (no
+    role: every requirement)."""
+    if getattr(config, "lab_nodes", False):
+        return hostname
+    role = config.graded_roles.get(hostname, config.option.role)
+    if role is None:
+        return None
+    return MAIN_NODE if role == "main" else _second_node()
+
+
+@functools.cache
+def _second_node() -> str:
+    """The lab's node that is not the main Docker host (lab.yml): node2."""
+    return next(name for name in load().nodes if name != MAIN_NODE)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Record each test's host; on the Vagrant lab, drop (not skip) the node-specific
-    tests on the other nodes. With ``-n N --dist loadgroup`` (pytest-xdist), each host's
-    tests run in one worker, in order: hosts are graded side by side, never one host's
-    checks against each other."""
+    """Record each test's host; drop (not skip) the node-specific tests on a host that
+    plays another node (on the lab, the other nodes; elsewhere, by role). With ``-n N
+    --dist loadgroup`` (pytest-xdist), each host's tests run in one worker, in order:
+    hosts are graded side by side, never one host's checks against each other."""
     kept = []
     for item in items:
         host = _testinfra_host(item)
@@ -98,12 +162,27 @@ def pytest_collection_modifyitems(config, items):
             item.user_properties.append(("host", host.backend.get_pytest_id()))
             item.add_marker(pytest.mark.xdist_group(host.backend.get_pytest_id()))
         marker = item.get_closest_marker("nodes")
-        if (getattr(config, "lab_nodes", False) and marker and host
-                and host.backend.get_hostname() not in marker.args):
+        node = plays(config, host.backend.get_hostname()) if host else None
+        if marker and node and node not in marker.args:
             config.hook.pytest_deselected(items=[item])
         else:
             kept.append(item)
     items[:] = kept
+
+
+@pytest.fixture(scope="module", autouse=True)
+def reachable(host):
+    """Each host is reached once, first: one that cannot be (or whose sudo asks for a
+    password) fails each of its checks with one reason, the others are still graded."""
+    try:
+        run = host.run("true")
+    except Exception as error:  # noqa: BLE001 — whatever paramiko or the socket raised
+        pytest.fail(f"{host.backend.get_hostname()} {UNREACHABLE}{unreachable_reason(error)}",
+                    pytrace=False)
+    if run.rc != 0:
+        pytest.fail(f"{host.backend.get_hostname()} {UNREACHABLE}its sudo failed "
+                    f"({run.stderr.strip()[:200]}): the user needs sudo without a password",
+                    pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -113,15 +192,21 @@ def settings():
 
 
 @pytest.fixture(scope="module")
-def node(host, settings):
+def node(host, settings, request):
     """The lab node ``host`` is (lab.yml), or None for another machine."""
+    if not getattr(request.config, "lab_nodes", False):
+        return None
     return settings.nodes.get(host.backend.get_hostname())
 
 
 @pytest.fixture(scope="module")
-def address(host, node):
-    """How the host machine reaches ``host`` from outside: its private IP on the lab."""
-    return node.ip if node else host.backend.get_hostname()
+def address(host, node, request):
+    """How the host machine reaches ``host`` from outside: its private IP on the lab, its
+    address in the inventory, or the name --hosts gave."""
+    if node:
+        return node.ip
+    name = host.backend.get_hostname()
+    return request.config.graded_addresses.get(name, name)
 
 
 @pytest.fixture(scope="session")
@@ -144,6 +229,17 @@ def docker_info(host) -> dict:
         pytest.fail(f"`docker info` failed: {problem or f'exit {shown.rc}'}. Is dockerd "
                     "running? `systemctl status docker` says why it stopped.")
     return info
+
+
+@pytest.fixture(scope="module")
+def docker_users(host) -> list[str]:
+    """The members of group docker (the TP's users, whatever their names); fails when
+    there is none."""
+    members = host.group("docker").members if host.group("docker").exists else []
+    if not members:
+        pytest.fail("No user is in group docker: `usermod -aG docker YOUR_USER`, then log in "
+                    "again.")
+    return members
 
 
 @pytest.fixture(scope="module")

@@ -6,17 +6,23 @@ One line per requirement of lab/requirements.yml, for an instructor:
     RUNC-3  FAIL         docker info reports runc as default …      paramiko://node1
             -> Configure Docker to use runc (hint from the catalogue)
     RKT-1   NOT COVERED  rkt 1.29.0 installed …                      no acceptance test yet
+    DCFG-6  NOT RUN      docker-tcp.service runs …                 no check of it ran (node2 …)
 
 A requirement passes only when every test that names it passed on every host;
-a skip is never a pass. The report reads each test's ``requirement`` and
+a skip is never a pass. On the lab, a node that is not running fails the run (its
+requirements show NOT RUN). The report reads each test's ``requirement`` and
 ``host`` user properties, recorded at collection (conftest.py,
 acceptance/conftest.py); a test without a host shows as ``-``.
 """
 
+import re
 import textwrap
 from collections import defaultdict
 
 import pytest
+
+from acceptance.inventory import UNREACHABLE
+from acceptance.report_files import ROLE_WORDS, host_name, write_reports
 
 STATUS_ORDER = ("FAIL", "SKIP", "PASS")
 
@@ -24,8 +30,16 @@ STATUS_ORDER = ("FAIL", "SKIP", "PASS")
 class RequirementReport:
     """pytest plugin: collects each test's outcome under its requirement IDs."""
 
-    def __init__(self, catalogue):
+    def __init__(self, catalogue, nodes_down=(), roles=None, default_role=None, folder=None):
         self.catalogue = catalogue
+        self.nodes_down = tuple(nodes_down)  # the lab's nodes not running: their checks
+        # were not run, and the run fails
+        self.roles = dict(roles or {})  # host name -> main | second | None (everything)
+        self.default_role = default_role  # for a host the roles do not name (--role)
+        self.folder = folder  # where requirements.md and .html are written; None: not
+        self.by_host = defaultdict(lambda: defaultdict(set))  # host -> id -> {status}
+        self.host_details = defaultdict(list)  # (host, id) -> [reason]
+        self.unreachable = {}  # host -> why it could not be graded
         self.outcomes = defaultdict(lambda: defaultdict(set))  # id -> status -> {host}
         self.details = defaultdict(list)  # id -> ["host: reason"]
         self.notes = defaultdict(dict)  # id -> {note: None}, what a test records with
@@ -50,16 +64,42 @@ class RequirementReport:
             status = "FAIL"
             detail = getattr(report.longrepr, "reprcrash", None)
             detail = detail.message if detail else str(report.longrepr).splitlines()[-1]
+        if detail:  # the check's own words, without pytest's "AssertionError: " & co.
+            detail = re.sub(r"^(AssertionError|Failed|Skipped): ", "", detail.strip())
+        if status == "FAIL" and detail and UNREACHABLE in detail:
+            self.unreachable[host] = detail.split(UNREACHABLE, 1)[1]
         for requirement in requirements:
             self.outcomes[requirement][status].add(host)
+            self.by_host[host][requirement].add(status)
             if detail:
                 self.details[requirement].append(f"{host}: {detail.splitlines()[0]}")
+                self.host_details[host, requirement].append(detail.splitlines()[0])
+
+    def host_status(self, host: str, requirement: str) -> str | None:
+        """The requirement's status on one host (None: not graded there)."""
+        statuses = self.by_host[host].get(requirement)
+        return next(s for s in STATUS_ORDER if s in statuses) if statuses else None
+
+    def score(self, host: str) -> tuple[int, int]:
+        """(requirements passed, requirements graded) on ``host``: a skip is graded and
+        never passed; a requirement without checks (NOT COVERED) is not graded."""
+        graded = [r for r in self.by_host[host] if not self.catalogue[r].pending]
+        return sum(self.host_status(host, r) == "PASS" for r in graded), len(graded)
+
+    def role(self, host: str) -> str | None:
+        """The role ``host`` (``paramiko://alice-1``) was graded in."""
+        return self.roles.get(host_name(host), self.default_role)
 
     def status(self, requirement: str) -> str:
         outcomes = self.outcomes.get(requirement)
         if not outcomes:
             return "NOT COVERED" if self.catalogue[requirement].pending else "NOT RUN"
         return next(s for s in STATUS_ORDER if outcomes.get(s))
+
+    def pytest_sessionfinish(self, session) -> None:
+        """A lab run without one of its nodes graded less than the lab: it fails."""
+        if self.nodes_down and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         write = terminalreporter.write_line
@@ -71,6 +111,9 @@ class RequirementReport:
             hosts = ", ".join(sorted(self.outcomes[requirement].get(status, ())))
             if status == "NOT COVERED":
                 hosts = "no acceptance test yet"
+            elif status == "NOT RUN":
+                hosts = "no check of it ran" + (
+                    f" ({', '.join(self.nodes_down)} not running)" if self.nodes_down else "")
             write(f"{requirement:<7} {status:<12} {entry.title[:60]:<60} {hosts}")
             for note in self.notes[requirement]:
                 write(f"        note: {note[:150]}")
@@ -83,3 +126,14 @@ class RequirementReport:
                     write(f"        -> {entry.hint_en}")
                     write(f"        -> {entry.hint_fr}")
         write(", ".join(f"{count} {status.lower()}" for status, count in sorted(counts.items())))
+        for host in sorted(self.by_host):
+            passed, graded = self.score(host)
+            why = f"; {self.unreachable[host]}" if host in self.unreachable else ""
+            write(f"{host_name(host)}: {passed}/{graded} requirements passed, graded on "
+                  f"{ROLE_WORDS[self.role(host)]}{why}")
+        if self.folder:
+            written = write_reports(self, self.folder)
+            write(f"Report: {', '.join(str(path) for path in written)}")
+        if self.nodes_down:
+            write(f"Not graded, so the run fails: {', '.join(self.nodes_down)} "
+                  f"(not running: `vagrant up {' '.join(self.nodes_down)}`).")

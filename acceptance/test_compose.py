@@ -12,6 +12,7 @@ back as it found it.
 
 import json
 import posixpath
+import re
 import shlex
 import socket
 import time
@@ -138,16 +139,16 @@ def wait_until_served(url: str) -> requests.Response:
 # -- CMP-1: Compose installed ---------------------------------------------------------
 
 @pytest.mark.req("CMP-1")
-def test_compose_commands_answer(host, settings):
+def test_compose_commands_answer(host, settings, docker_users):
     # Offline, Debian's docker.io has no Compose plugin: its docker-compose is the way.
     commands = (["docker-compose version"] if settings.engine == "distribution"
                 else ["docker compose version", "docker-compose version"])
     for command in commands:
         # In a login shell of the TP's user: the PATH a student has (sudo's has
         # no /usr/local/bin on CentOS).
-        run = host.run("runuser -l %s -c %s", settings.daemon.users[0], command)
+        run = host.run("runuser -l %s -c %s", docker_users[0], command)
         assert run.rc == 0, (
-            f"`{command}` fails for {settings.daemon.users[0]} ({run.stderr.strip()}): "
+            f"`{command}` fails for {docker_users[0]} ({run.stderr.strip()}): "
             + ("`apt install docker-compose`." if settings.engine == "distribution" else
                "install the docker-compose-plugin package from Docker's repository, and "
                "make `docker-compose` run it (e.g. a script that runs `docker compose \"$@\"`).")
@@ -161,11 +162,17 @@ def test_compose_is_the_documented_package(host, settings):
             "The distribution's docker-compose package is not installed: "
             "`apt install docker-compose`.")
         return
-    version = host.run("docker compose version --short")
-    assert version.stdout.strip().lstrip("v") == settings.versions.compose, (
-        f"`docker compose version` says {version.stdout.strip() or version.stderr.strip()!r}, "
-        f"not {settings.versions.compose}: install docker-compose-plugin "
-        f"{settings.versions.compose} from Docker's repository."
+    # Docker's documentation: the docker-compose-plugin package, whatever its version
+    # (the lab pins lab.yml's versions.compose; the TP fixes none).
+    plugin = host.package("docker-compose-plugin")
+    assert plugin.is_installed, (
+        "The docker-compose-plugin package is not installed: install it from Docker's "
+        "repository (`dnf install docker-compose-plugin` / `apt install docker-compose-plugin`)."
+    )
+    version = host.run("docker compose version --short").stdout.strip().lstrip("v")
+    assert version and plugin.version.startswith(version), (
+        f"`docker compose version` says {version!r}, not the installed docker-compose-plugin "
+        f"{plugin.version}: another `compose` plugin comes first (~/.docker/cli-plugins?)."
     )
 
 
@@ -202,7 +209,9 @@ def test_app_image_starts_from_a_python_image(host, settings, app_image):
 def test_app_image_installed_its_requirements_with_pip(host, app_image):
     history = host.check_output(
         f"docker image history --no-trunc --format '{{{{.CreatedBy}}}}' {app_image}")
-    assert "pip install" in history and "requirements" in history, (
+    # One step, not two words anywhere: `pip install … -r requirements.txt` (or --requirement).
+    assert any("pip install" in step and re.search(r"(-r|--requirement)[ =]\S*requirements", step)
+               for step in history.splitlines()), (
         "No step of the app's image ran `pip install -r requirements…` (docker image history): "
         "install the app's requirements with pip in its Dockerfile."
     )
@@ -362,8 +371,14 @@ def test_front_serves_the_app_from_outside(front_url):
 
 
 @pytest.mark.req("CMP-5")
-def test_app_port_is_closed_from_outside(address):
-    try:
+def test_app_port_is_closed_from_outside(address, settings):
+    front = settings.ports["front"]
+    try:  # the witness that the VM answers: else any port would look closed
+        socket.create_connection((address, front), timeout=10).close()
+    except OSError as error:
+        pytest.fail(f"Cannot tell whether {address}:{APP_PORT} is closed: {address}:{front} "
+                    f"(front) does not answer either ({error}). Is the VM up, front published?")
+    try:  # refused, or dropped by a firewall: closed from here
         socket.create_connection((address, APP_PORT), timeout=10).close()
     except OSError:
         return

@@ -1,12 +1,16 @@
 """TP section "Docker basics — 2. Basic operations" (OPS-1 … OPS-6), on node1.
 
     docker run -d alpine sleep 9999
+    essayer de lancer un conteneur dont les processus n'appartiendront pas à root
+    utiliser -v de docker run pour monter le répertoire /home de l'hôte dans un
+    conteneur alpine
     utiliser -v de docker run pour monter la page html d'accueil d'un conteneur
     nginx, et -p pour accéder à cette page d'accueil depuis … votre machine hôte
 
-OPS-2 … OPS-5 are one-off commands (an interactive shell, a non-root
-container, the listings, -v /home): they need only Docker and the alpine
-image; the acceptance suite runs them as the TP writes them.
+Each container is left running, as a student leaves theirs for grading. OPS-2
+and OPS-4 are one-off commands (an interactive shell, the listings): they need
+only Docker and the alpine image; the acceptance suite runs them as the TP
+writes them.
 """
 
 from io import StringIO
@@ -38,6 +42,25 @@ def run_sleeping_alpine(settings: Settings) -> None:
             f"{settings.tp_images['alpine']} sleep 9999")
 
 
+def run_alpine_as_non_root(settings: Settings) -> None:
+    """OPS-3 — ``docker run -d --user 1000:1000 alpine sleep 9999``: its processes are
+    not root's, inside or on the host."""
+    engine.container(
+        name="docker run -d --user 1000:1000 alpine sleep 9999, as tp-non-root (OPS-3)",
+        container="tp-non-root",
+        run=f"docker run -d --name tp-non-root --restart unless-stopped --user 1000:1000 "
+            f"{settings.tp_images['alpine']} sleep 9999")
+
+
+def mount_host_home_in_alpine(settings: Settings) -> None:
+    """OPS-5 — ``docker run -d -v /home:/host-home alpine sleep 9999``."""
+    engine.container(
+        name="docker run -d -v /home:/host-home alpine sleep 9999, as tp-home (OPS-5)",
+        container="tp-home",
+        run=f"docker run -d --name tp-home --restart unless-stopped -v /home:/host-home "
+            f"{settings.tp_images['alpine']} sleep 9999")
+
+
 def serve_home_page_with_nginx(settings: Settings, platform: platforms.Platform) -> None:
     """OPS-6 — ``docker run -d -v /srv/tp15/nginx:/usr/share/nginx/html:ro -p 8080:80 nginx``."""
     files.directory(name=f"Create {PAGE_DIR}", path=PAGE_DIR, mode="755")
@@ -56,4 +79,6 @@ def serve_home_page_with_nginx(settings: Settings, platform: platforms.Platform)
 def deploy(settings: Settings, platform: platforms.Platform) -> None:
     """The section's steps in the TP's order."""
     run_sleeping_alpine(settings)
+    run_alpine_as_non_root(settings)
+    mount_host_home_in_alpine(settings)
     serve_home_page_with_nginx(settings, platform)

@@ -29,13 +29,23 @@ def test_each_running_node_is_reached_with_its_own_ssh_config(lab):
     for name in ("node1", "node2"):
         (state_dir / f"ssh-config.{name}").write_text(f"Host {name}\n  HostName 10.0.0.1\n")
 
-    hosts = testinfra.get_hosts(suite._lab_hosts(), sudo=True)
+    hosts, down = suite._lab_hosts()
+    hosts = testinfra.get_hosts(hosts, sudo=True)
 
     assert [(host.backend.get_pytest_id(), host.backend.ssh_config) for host in hosts] == [
         ("paramiko://node1", str(state_dir / "ssh-config.node1")),
         ("paramiko://node2", str(state_dir / "ssh-config.node2")),
     ]
     assert all(host.backend.sudo for host in hosts)
+    assert down == []
+
+
+def test_a_node_that_is_not_running_is_named_as_down(lab):
+    state_dir = lab(node1="running", node2="shutoff")
+    (state_dir / "ssh-config.node1").write_text("Host node1\n  HostName 10.0.0.1\n")
+    hosts, down = suite._lab_hosts()
+    assert [host.split("?")[0] for host in hosts] == ["paramiko://node1"]
+    assert down == ["node2"]
 
 
 def test_no_running_node_stops_the_suite_saying_what_to_do(lab):
@@ -60,7 +70,8 @@ def test_xdist_workers_take_the_lab_hosts_from_the_controller_without_asking_vag
     registered = []
     config = SimpleNamespace(
         workerinput={"lab_hosts": "paramiko://node1?ssh_config=x"},
-        option=SimpleNamespace(hosts=None, sudo=False, collectonly=False),
+        option=SimpleNamespace(hosts=None, sudo=False, collectonly=False, inventory=None,
+                               role=None, report_dir="reports"),
         addinivalue_line=lambda *args: None,
         pluginmanager=SimpleNamespace(register=lambda *args: registered.append(args)))
 

@@ -25,7 +25,7 @@ SKIPPED = {".git", ".venv", ".tox", ".build", ".vagrant", ".ruff_cache", ".pytes
 # In every Debian 12 system (Essential: yes, or what they pull in) — and so on a fresh host.
 ALWAYS_THERE = set("""
     apt-get awk basename bash cat chmod chown cmp cp cut date dd dirname dpkg dpkg-query du
-    chroot echo env false find grep gzip head id install ln ls mkdir mktemp mv printf
+    chroot echo env false find getent grep gzip head id install ln ls mkdir mktemp mv printf
     readlink realpath rm rmdir sed seq sh sha256sum sleep sort stat sync tail tar tee
     timeout touch tr true truncate uname uniq wc xargs zcat
 """.split())

@@ -1,10 +1,12 @@
 """The acceptance report reads each test's requirement IDs and host from its user properties."""
 
+import re
 from types import SimpleNamespace
 
 import pytest
 
 from acceptance.report import RequirementReport
+from acceptance.report_files import write_reports
 from lab.catalogue import load_catalogue
 
 
@@ -64,3 +66,88 @@ def test_a_skip_reason_is_printed_once_and_whole_however_long():
     detail = " ".join(shown[:shown.index(next(line for line in shown if "END" in line)) + 1])
     assert detail == f"ssh://vm: {reason}"
     assert sum("Portainer's image" in line for line in lines) == 1
+
+
+def test_a_lab_node_not_running_fails_the_run_and_is_named_in_the_report():
+    plugin = RequirementReport(load_catalogue(), nodes_down=["node2"])
+    plugin.pytest_runtest_logreport(report(
+        "passed", [("requirement", "RUNC-1"), ("host", "paramiko://node1")]))
+    session = SimpleNamespace(exitstatus=pytest.ExitCode.OK)
+    plugin.pytest_sessionfinish(session)
+    assert session.exitstatus == pytest.ExitCode.TESTS_FAILED
+    lines = []
+    plugin.pytest_terminal_summary(SimpleNamespace(write_line=lines.append,
+                                                   section=lambda title: None))
+    assert plugin.status("DCFG-6") == "NOT RUN"
+    assert any(line.startswith("DCFG-6") and line.endswith("no check of it ran (node2 not "
+                                                            "running)") for line in lines)
+    assert lines[-1] == ("Not graded, so the run fails: node2 (not running: "
+                         "`vagrant up node2`).")
+
+
+def test_a_run_with_every_node_up_keeps_its_exit_status():
+    plugin = RequirementReport(load_catalogue())
+    session = SimpleNamespace(exitstatus=pytest.ExitCode.OK)
+    plugin.pytest_sessionfinish(session)
+    assert session.exitstatus == pytest.ExitCode.OK
+
+
+def graded_class(folder):
+    """Two students' hosts: alice-1 (main) passes RUNC-1 and fails DCFG-5; bob-1 could not
+    be reached; GUI-1 skipped on alice-1."""
+    plugin = RequirementReport(load_catalogue(), roles={"alice-1": "main", "bob-1": None},
+                               folder=folder)
+    alice, bob = ("host", "paramiko://alice-1"), ("host", "paramiko://bob-1")
+    plugin.pytest_runtest_logreport(report("passed", [("requirement", "RUNC-1"), alice]))
+    failed = report("failed", [("requirement", "DCFG-5"), alice])
+    failed.longrepr = "AssertionError: /etc/docker/daemon.json sets nothing | really"
+    plugin.pytest_runtest_logreport(failed)
+    plugin.pytest_runtest_logreport(pytest.TestReport(
+        nodeid="acceptance/t.py::test_gui", location=("acceptance/t.py", 1, "gui"), keywords={},
+        outcome="skipped", longrepr=("acceptance/t.py", 1, "Skipped: no Portainer image"),
+        when="setup", user_properties=[("requirement", "GUI-1"), alice]))
+    for requirement in ("RUNC-1", "DCFG-5"):
+        unreachable = report("failed", [("requirement", requirement), bob])
+        unreachable.longrepr = "Failed: bob-1 cannot be graded: timed out: is the VM up, …"
+        plugin.pytest_runtest_logreport(unreachable)
+    return plugin
+
+
+def test_each_host_has_its_score_and_a_skip_is_never_a_pass(tmp_path):
+    plugin = graded_class(tmp_path)
+    assert plugin.score("paramiko://alice-1") == (1, 3)
+    assert plugin.score("paramiko://bob-1") == (0, 2)
+    assert plugin.unreachable == {"paramiko://bob-1": "timed out: is the VM up, …"}
+
+
+def test_the_markdown_report_reads_host_by_host(tmp_path):
+    lines = []
+    graded_class(tmp_path).pytest_terminal_summary(
+        SimpleNamespace(write_line=lines.append, section=lambda title: None))
+    text = (tmp_path / "requirements.md").read_text()
+    assert "| alice-1 | node1's requirements (main Docker host) | 1 / 3 |" in text
+    assert ("| bob-1 | every requirement (no role) | 0 / 2 — not reached: timed out: is the "
+            "VM up, … |") in text
+    alice = text[text.index("## alice-1 — 1 / 3"):text.index("## bob-1")]
+    assert "| RUNC-1 | runc is installed" in alice and "| **FAIL** |" in alice
+    # a cell's "|" escaped; the check's own message, then the catalogue's hints
+    assert "- **DCFG-5** FAIL: /etc/docker/daemon.json sets nothing \\| really" in alice
+    assert "  - Fix: Put the daemon's settings in /etc/docker/daemon.json" in alice
+    assert "  - À faire : Mettez la configuration du démon" in alice
+    assert "- **GUI-1** SKIP: no Portainer image" in alice  # without "Skipped: "
+    assert lines[-3:-1] == [
+        "alice-1: 1/3 requirements passed, graded on node1's requirements (main Docker host)",
+        "bob-1: 0/2 requirements passed, graded on every requirement (no role); timed out: "
+        "is the VM up, …"]
+    assert lines[-1] == (f"Report: {tmp_path / 'requirements.md'}, "
+                         f"{tmp_path / 'requirements.html'}")
+
+
+def test_the_html_report_is_one_page_without_external_assets(tmp_path):
+    write_reports(graded_class(tmp_path), tmp_path)
+    page = (tmp_path / "requirements.html").read_text()
+    assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
+    assert not re.search(r"""(src|href)=["']?https?:""", page)
+    assert '<td class="FAIL">FAIL</td>' in page and '<td class="SKIP">SKIP</td>' in page
+    assert "sets nothing | really" in page and "<h2>alice-1 — 1 / 3</h2>" in page
+    assert "Requirements without a check yet (NOT COVERED) count for no one" in page

@@ -1,0 +1,129 @@
+"""The machines an instructor grades, and the role each one plays in the TP: an
+inventory file (YAML), given with ``pytest acceptance/ --inventory class.yml``.
+
+    hosts:
+      - name: alice-1            # how the report names the host (letters, digits, - _ .)
+        address: 192.168.56.21   # IP address or DNS name
+        user: alice              # who connects (with sudo for the checks)
+        key: ~/.ssh/class_ed25519  # optional: else the SSH agent's and ~/.ssh's keys
+        port: 22                 # optional
+        role: main               # main | second | omitted
+
+A ``main`` host is graded on node1's requirements (every section, the main Docker
+host), a ``second`` host on node2's (runc, the daemons, the robust configuration),
+a host without a role on everything. Each host is reached through an SSH config
+written for it, so two hosts behind one address (NAT port forwards) stay apart:
+
+    hosts = load_inventory("class.yml")
+    specs = [host.spec(folder) for host in hosts]   # "paramiko://alice-1?ssh_config=…"
+"""
+
+import re
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import paramiko
+import yaml
+
+ROLES = ("main", "second", None)  # None: graded on everything
+FIELDS = {"name", "address", "user", "key", "port", "role"}
+# How a check says its host could not be graded at all (the report looks for it).
+UNREACHABLE = "cannot be graded: "
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class InventoryError(ValueError):
+    """An inventory file that cannot be graded from; says every problem at once."""
+
+
+@dataclass(frozen=True)
+class GradedHost:
+    name: str
+    address: str
+    user: str
+    port: int = 22
+    key: str | None = None
+    role: str | None = None
+
+    def ssh_config(self) -> str:
+        """The SSH config paramiko reads for this host (``Host NAME``)."""
+        lines = [f"Host {self.name}", f"  HostName {self.address}", f"  Port {self.port}",
+                 f"  User {self.user}"]
+        if self.key:
+            lines += [f"  IdentityFile {self.key}", "  IdentitiesOnly yes"]
+        return "\n".join(lines) + "\n"
+
+    def spec(self, folder: Path) -> str:
+        """The testinfra host spec, its SSH config written in ``folder``."""
+        config = Path(folder) / f"ssh-config.{self.name}"
+        config.write_text(self.ssh_config())
+        return f"paramiko://{self.name}?{urlencode({'ssh_config': config})}"
+
+
+def load_inventory(path) -> list[GradedHost]:
+    """The hosts of the inventory file ``path``; raises InventoryError naming each
+    problem (the host's position and name, the field, what to write)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except OSError as error:
+        raise InventoryError(f"{path}: cannot be read ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        raise InventoryError(f"{path}: not YAML ({error})") from None
+    entries = data.get("hosts") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise InventoryError(f"{path}: wants a list `hosts:` of at least one host "
+                             "(name, address, user, and optionally key, port, role)")
+    problems, hosts, names = [], [], set()
+    for index, entry in enumerate(entries, 1):
+        where = f"hosts[{index}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: a mapping (name: …, address: …, user: …)")
+            continue
+        where += f" ({entry['name']})" if isinstance(entry.get("name"), str) else ""
+        problems += [f"{where}: unknown field {field!r} (fields: {', '.join(sorted(FIELDS))})"
+                     for field in sorted(set(entry) - FIELDS, key=str)]
+        for field in ("name", "address", "user"):
+            if not isinstance(entry.get(field), str) or not entry[field].strip():
+                problems.append(f"{where}: `{field}` is missing or empty")
+        name = entry.get("name")
+        if isinstance(name, str) and name and not NAME.match(name):
+            problems.append(f"{where}: name {name!r}: letters, digits, '-', '_' and '.' only")
+        if name in names:
+            problems.append(f"{where}: name {name!r} is used twice")
+        names.add(name)
+        port = entry.get("port", 22)
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+            problems.append(f"{where}: port {port!r} is not a TCP port (1 to 65535)")
+        role = entry.get("role")
+        if role not in ROLES:
+            problems.append(f"{where}: role {role!r}: main, second, or no role")
+        key = entry.get("key")
+        if key is not None and not (isinstance(key, str)
+                                    and Path(key).expanduser().is_file()):
+            problems.append(f"{where}: key {key!r} is not a file")
+        if not problems:
+            hosts.append(GradedHost(name=name, address=entry["address"], user=entry["user"],
+                                    port=port, role=role,
+                                    key=str(Path(key).expanduser()) if key else None))
+    if problems:
+        raise InventoryError(f"{path}:\n  " + "\n  ".join(problems))
+    return hosts
+
+
+def unreachable_reason(error: BaseException) -> str:
+    """Why SSH could not reach a host, in words an instructor acts on."""
+    if isinstance(error, paramiko.AuthenticationException):
+        return f"SSH refused the login ({error}): check the user and the key"
+    if isinstance(error, paramiko.BadHostKeyException):
+        return "its SSH host key changed since it was last seen: remove the old one"
+    if isinstance(error, socket.gaierror):
+        return f"its address does not resolve ({error.strerror})"
+    if isinstance(error, TimeoutError):
+        return "timed out: is the VM up, and its address right?"
+    if isinstance(error, paramiko.ssh_exception.NoValidConnectionsError | ConnectionRefusedError):
+        return "connection refused: is sshd running, on this port?"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return f"{type(error).__name__}: {error}"

@@ -1,0 +1,65 @@
+"""acceptance/containers.py and SEC-6's option table: a student's containers are found by
+what `docker inspect` shows of them (image, command, options), whatever their names."""
+
+import pytest
+
+from acceptance.containers import HARDENING, command, from_image, mounts, runs_as_non_root
+
+
+def inspected(image="alpine", user="", cmd=("sleep", "9999"), entrypoint=None, mounted=(),
+              **host_config) -> dict:
+    """The part of `docker inspect CONTAINER` the checks read."""
+    return {"Name": "/student-box", "Config": {"Image": image, "User": user, "Cmd": list(cmd),
+                                                "Entrypoint": entrypoint},
+            "Mounts": [{"Type": kind, "Source": source, "Destination": target}
+                       for kind, source, target in mounted],
+            "HostConfig": host_config}
+
+
+@pytest.mark.parametrize("image", ["alpine", "alpine:3.20", "docker.io/library/alpine:latest",
+                                   "127.0.0.1:5050/alpine", "alpine@sha256:" + "0" * 64])
+def test_an_alpine_is_known_however_its_image_is_written(image):
+    assert from_image(inspected(image), "alpine")
+
+
+@pytest.mark.parametrize("image", ["alpine-extra", "python:3.11-slim", "me/notalpine:1"])
+def test_another_image_is_not_alpine(image):
+    assert not from_image(inspected(image), "alpine")
+
+
+def test_the_command_includes_the_entrypoint():
+    assert command(inspected(cmd=["9999"], entrypoint=["sleep"])) == "sleep 9999"
+
+
+@pytest.mark.parametrize("user, non_root", [("", False), ("0", False), ("root", False),
+                                            ("0:0", False), ("root:wheel", False),
+                                            ("1000", True), ("1000:1000", True),
+                                            ("nobody", True)])
+def test_a_non_root_user_is_one_that_is_not_uid_0(user, non_root):
+    assert runs_as_non_root(inspected(user=user)) is non_root
+
+
+def test_only_bind_mounts_are_mounts_from_the_host():
+    container = inspected(mounted=[("bind", "/home", "/srv/home"),
+                                   ("volume", "/data/volumes/x/_data", "/data")])
+    assert mounts(container) == {"/srv/home": "/home"}
+
+
+def test_a_container_run_with_every_tp_option_has_each_of_them():
+    container = inspected(user="1000:1000", ReadonlyRootfs=True, CapDrop=["all"],
+                          SecurityOpt=["no-new-privileges:true"], PidsLimit=100,
+                          Memory=128 * 2**20)
+    assert {option: has(container) for option, has in HARDENING.items()} == dict.fromkeys(
+        HARDENING, True)
+
+
+def test_dockers_defaults_have_none_of_the_tp_options():
+    # What `docker run -d alpine sleep 9999` shows on Engine 20.10 to 27.
+    container = inspected(ReadonlyRootfs=False, CapDrop=None, SecurityOpt=None, PidsLimit=None,
+                          Memory=0)
+    assert not any(has(container) for has in HARDENING.values())
+
+
+def test_no_new_privileges_set_to_false_is_not_the_option():
+    assert not HARDENING["--security-opt no-new-privileges"](
+        inspected(SecurityOpt=["no-new-privileges=false"]))
