@@ -86,6 +86,11 @@ class RequirementReport:
         graded = [r for r in self.by_host[host] if not self.catalogue[r].pending]
         return sum(self.host_status(host, r) == "PASS" for r in graded), len(graded)
 
+    def capabilities_passed(self, host: str) -> int:
+        """How many of ``host``'s passes any working engine gets (catalogue: capability)."""
+        return sum(self.host_status(host, r) == "PASS" for r in self.by_host[host]
+                   if self.catalogue[r].capability)
+
     def role(self, host: str) -> str | None:
         """The role ``host`` (``paramiko://alice-1``) was graded in."""
         return self.roles.get(host_name(host), self.default_role)
@@ -129,8 +134,10 @@ class RequirementReport:
         for host in sorted(self.by_host):
             passed, graded = self.score(host)
             why = f"; {self.unreachable[host]}" if host in self.unreachable else ""
-            write(f"{host_name(host)}: {passed}/{graded} requirements passed, graded on "
-                  f"{ROLE_WORDS[self.role(host)]}{why}")
+            engine = self.capabilities_passed(host)
+            engine = f" ({engine} of them any working engine passes)" if engine else ""
+            write(f"{host_name(host)}: {passed}/{graded} requirements passed{engine}, graded "
+                  f"on {ROLE_WORDS[self.role(host)]}{why}")
         if self.folder:
             written = write_reports(self, self.folder)
             write(f"Report: {', '.join(str(path) for path in written)}")

@@ -18,7 +18,9 @@ ROLE_WORDS = {
     None: "every requirement (no role)",
 }
 INTRO = ("A requirement passes on a host when every check of it passed there. A skip says "
-         "why and is never a pass. Requirements without a check yet (NOT COVERED) count for "
+         "why and is never a pass. PASS (any engine) marks a requirement any working Docker "
+         "engine meets, with nothing of the TP configured: it proves the engine works, not "
+         "the student's work. Requirements without a check yet (NOT COVERED) count for "
          "no one.")
 
 
@@ -49,6 +51,8 @@ def _rows(report) -> dict[str, list[dict]]:
                 continue
             rows[host].append({
                 "id": requirement, "title": entry.title, "status": status,
+                "shown": f"{status} (any engine)" if entry.capability and status == "PASS"
+                else status,
                 "why": list(dict.fromkeys(report.host_details[host, requirement])),
                 "hints": (entry.hint_en, entry.hint_fr) if status == "FAIL" else ()})
     return rows
@@ -58,6 +62,8 @@ def _summary(report, host: str) -> tuple[str, str, str]:
     """(name, what it was graded on, score) of one host."""
     passed, graded = report.score(host)
     score = f"{passed} / {graded}"
+    if report.capabilities_passed(host):
+        score += f" ({report.capabilities_passed(host)} of them any engine passes)"
     if host in report.unreachable:
         score += f" — not reached: {report.unreachable[host]}"
     return host_name(host), ROLE_WORDS[report.role(host)], score
@@ -84,7 +90,7 @@ def markdown(report, rows) -> str:
         lines += ["", f"## {name} — {score}", "", f"Graded on {role}.", "",
                   "| ID | Requirement | Status |", "|---|---|---|"]
         lines += [f"| {row['id']} | {_cell(row['title'])} | "
-                  f"{'**' + row['status'] + '**' if row['status'] != 'PASS' else 'PASS'} |"
+                  f"{'**' + row['status'] + '**' if row['status'] != 'PASS' else row['shown']} |"
                   for row in host_rows]
         explained = [row for row in host_rows if row["status"] != "PASS"]
         if explained:
@@ -132,7 +138,7 @@ def page(report, rows) -> str:
                            zip(("Fix:", "À faire :"), row["hints"], strict=False))
             parts.append(f"<tr><td>{e(row['id'])}</td><td>{e(row['title'])}"
                          + (f'<div class="why">{why}</div>' if why else "")
-                         + f"</td><td class=\"{row['status']}\">{row['status']}</td></tr>")
+                         + f"</td><td class=\"{row['status']}\">{row['shown']}</td></tr>")
         parts.append("</table>")
     covered = _not_covered(report)
     if covered:

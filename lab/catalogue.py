@@ -52,7 +52,7 @@ SECTIONS = {
     "gui": "GUI",
 }
 REQUIRED = ("id", "section", "title", "outside", "hint_en", "hint_fr")
-OPTIONAL = ("pending",)
+OPTIONAL = ("pending", "capability")
 ID = re.compile(r"^([A-Z]+)-([1-9][0-9]*)$")
 
 
@@ -69,6 +69,8 @@ class Requirement:
     hint_en: str
     hint_fr: str
     pending: bool = False  # no acceptance test yet
+    capability: bool = False  # any working engine passes it: proves the engine, not the
+    # student's work
 
 
 def load_catalogue(path: Path | str = CATALOGUE_PATH) -> dict[str, Requirement]:
@@ -99,7 +101,8 @@ def load_catalogue(path: Path | str = CATALOGUE_PATH) -> dict[str, Requirement]:
             problems.append(f"{where}: the ID appears more than once")
             continue
         catalogue[entry["id"]] = Requirement(**{k: entry[k] for k in REQUIRED},
-                                             pending=entry.get("pending", False))
+                                             pending=entry.get("pending", False),
+                                             capability=entry.get("capability", False))
     if problems:
         raise CatalogueError("\n".join(problems))
     return catalogue
@@ -111,7 +114,7 @@ def _check(entry: dict) -> list[str]:
     for key in ("id", "section", "title", "hint_en", "hint_fr"):
         if key in entry and not (isinstance(entry[key], str) and entry[key].strip()):
             problems.append(f"{key} must be a non-empty string")
-    for key in ("outside", "pending"):
+    for key in ("outside", "pending", "capability"):
         if key in entry and not isinstance(entry[key], bool):
             problems.append(f"{key} must be true or false")
     if isinstance(entry.get("title"), str) and "\n" in entry["title"].strip():
