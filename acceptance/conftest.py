@@ -78,8 +78,9 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "nodes(*names): on the Vagrant lab, run only on these nodes (node1 is the "
-        "main Docker host); on --hosts, run everywhere")
+        "markers", "nodes(*names): run only on these nodes (node1 is the main Docker host): "
+        "on the lab, the nodes themselves; elsewhere, the hosts whose role plays them "
+        "(--inventory, --role); a host without a role runs everything")
     # With -n (pytest-xdist), each worker gets the lab's hosts from the controller,
     # which asked Vagrant once (pytest_configure_node).
     worker = getattr(config, "workerinput", None)
