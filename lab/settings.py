@@ -20,8 +20,9 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -37,12 +38,15 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = REPO / "lab.yml"
 # What `vagrant up` leaves for pyinfra and the acceptance suite (SSH details).
 STATE_DIR = REPO / ".vagrant" / "lab"
-# The lab's CA and certificates for Docker's TCP sockets (lab/pki.py).
-PKI_DIR = STATE_DIR / "pki"
+PKI_DIR = STATE_DIR / "pki"  # the lab's CA and certificates for Docker's TCP sockets (lab/pki.py)
 # Portainer's admin password, generated once by provisioning (GUI-1, GUI-2).
 PORTAINER_PASSWORD_FILE = STATE_DIR / "portainer-admin-password"
-# Moby's seccomp profiles, one per release tag, shipped in the repository (SEC-3).
-SECCOMP_DIR = REPO / "provision" / "seccomp"
+SECCOMP_DIR = REPO / "provision" / "seccomp"  # Moby's profiles, one per release tag (SEC-3)
+MAIN_NODE = "node1"  # the main Docker host (every TP section); node2 is the second one (GUI-2)
+APP_PORT = 5000  # the app's port in the compose stack: CMP-5 checks it stays closed from outside
+DOCKER_DEFAULT_OOM_SCORE_ADJUST = -500  # Docker's default for dockerd; DCFG-4 wants ours below
+NOTHING_STARTED = ("Nothing was started. Fix lab.yml (or the LAB_* variable) and run the "
+                   "command again.")
 
 
 def seccomp_profile(tag: str) -> Path:
@@ -52,17 +56,6 @@ def seccomp_profile(tag: str) -> Path:
 def ssh_config_file(node: str) -> Path:
     """The OpenSSH client config the Vagrantfile writes for ``node`` once it is up."""
     return STATE_DIR / f"ssh-config.{node}"
-
-
-# node1 is the main Docker host (every TP section); node2 the second one (GUI-2).
-MAIN_NODE = "node1"
-# The app's own port in the compose stack: CMP-5 checks that it stays closed from outside.
-APP_PORT = 5000
-# Docker's own default oom_score_adjust for dockerd; DCFG-4 wants the daemon below it.
-DOCKER_DEFAULT_OOM_SCORE_ADJUST = -500
-NOTHING_STARTED = (
-    "Nothing was started. Fix lab.yml (or the LAB_* variable) and run the command again."
-)
 
 
 class SettingsError(ValueError):
@@ -86,15 +79,15 @@ class Check(NamedTuple):
 
 
 class Key:
-    """A key holding one value; `example` is what a person would write there."""
+    """A key holding one value, as `example` shows; an optional one may be null or left out."""
 
     def __init__(self, example: Any, *checks: Check, note: str = "", optional: bool = False):
         self.example, self.checks, self.note, self.optional = example, checks, note, optional
 
 
 class Section:
-    """A key holding a mapping of keys; `make(**values)` builds what the loader returns.
-    Given a dataclass instead of keys, its `key()` fields are the keys and it is `make`."""
+    """A key holding keys; `make(**values)` builds what the loader returns. Given a dataclass
+    instead of keys, its fields' Keys (`key()`) are the keys and it is `make`."""
 
     def __init__(self, keys: dict[str, Key | Section] | type, make: Callable[..., Any] = dict,
                  optional: bool = False):
@@ -103,9 +96,9 @@ class Section:
         self.keys, self.make, self.optional = keys, make, optional
 
 
-def key(example: Any, *checks: Check, note: str = "") -> Any:
+def key(example: Any, *checks: Check, note: str = "", optional: bool = False) -> Any:
     """A dataclass field read from lab.yml (see Key)."""
-    return field(metadata={"key": Key(example, *checks, note=note)})
+    return field(metadata={"key": Key(example, *checks, note=note, optional=optional)})
 
 
 def _whole(low: float, high: float = float("inf")) -> Callable[[Any], bool]:
@@ -127,10 +120,9 @@ def _is_text(value: Any) -> bool:
 
 def _is_ipv4(value: Any) -> bool:
     try:
-        ipaddress.IPv4Address(value if isinstance(value, str) else "")
+        return bool(ipaddress.IPv4Address(value if isinstance(value, str) else ""))
     except ValueError:
         return False
-    return True
 
 
 def _bytes(size: str) -> int:
@@ -141,13 +133,25 @@ def _bytes(size: str) -> int:
     return int(size[:-1]) * 1024 ** {"M": 2, "G": 3}[size[-1]]
 
 
+def _size(minimum: str, too_small: str) -> tuple[Check, Check]:
+    """The checks of a size like 4G or 512M that must be at least `minimum`."""
+    return (Check(_matches(r"[1-9][0-9]*[MG]"), "is not a size",
+                  "write a whole number and M or G, e.g. 4G or 512M"),
+            Check(lambda size: _bytes(size) >= _bytes(minimum), too_small))
+
+
+def _did_you_mean(word: str, words: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(words), n=1)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
 def _choice(*choices: str) -> Key:
     listed = ", ".join(choices)
 
     def fix(value: Any, var: str | None) -> str:
-        close = difflib.get_close_matches(str(value), choices, n=1)
-        return (f"did you mean {close[0]!r}? " if close else "") + (
-            f"set {var} to one of them, or unset it to use lab.yml's" if var else "use one of them")
+        use = f"set {var} to one of them, or unset it to use lab.yml's" if var else (
+            "use one of them")
+        return f"{_did_you_mean(str(value), choices)} {use}".lstrip()
 
     return Key(choices[0], Check(lambda value: value in choices, f"is not one of {listed}", fix),
                note=f" (one of {listed})")
@@ -155,30 +159,19 @@ def _choice(*choices: str) -> Key:
 
 def _version(example: str, *checks: Check) -> Any:
     """A version field, which YAML reads as a number unless it is quoted."""
-    kind = {int: "number", float: "number"}
-    return key(f'"{example}"', Check(
-        lambda value: isinstance(value, str), lambda value: f"is a "
-        f"{kind.get(type(value), type(value).__name__)}, not a string (YAML reads an unquoted "
-        "version as a number)", f'quote it, e.g. "{example}"'), *checks)
+    return key(f'"{example}"', Check(lambda value: isinstance(value, str), lambda value: (
+        f"is a {'number' if type(value) in (int, float) else type(value).__name__}, not a string "
+        "(YAML reads an unquoted version as a number)"), f'quote it, e.g. "{example}"'), *checks)
 
 
-def _major_at_most(major: int, problem: str, fix: str) -> Check:
-    return Check(lambda version: int(version.split(".")[0]) <= major, problem, fix)
-
-
-def _at_least(minimum: str, problem: str) -> Check:
-    return Check(lambda size: _bytes(size) >= _bytes(minimum), problem)
-
-
-SIZE = Check(_matches(r"[1-9][0-9]*[MG]"), "is not a size",
-             "write a whole number and M or G, e.g. 4G or 512M")
 VERSION = Check(_matches(r"[0-9]+\.[0-9]+\.[0-9]+"), "does not look like X.Y.Z")
 SIMPLE_NAME = Check(_matches(r"[a-z0-9-]+"), "is not a simple name (lower-case letters, digits, -)")
 TCP_PORT = Check(_whole(1, 65535), "is not a TCP port")
-EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # an example
-# A pinned sha256, or null: provisioning prints the value it found, to pin it.
-SHA256 = Key(EMPTY_SHA256, Check(_matches(r"[0-9a-f]{64}"), "is not a sha256 (64 lower-case "
-                                 "hex digits)"), note=", or null", optional=True)
+# A pinned sha256 (the example: that of nothing), or null: provisioning prints the value it
+# found, to pin it.
+SHA256 = Key("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", Check(
+    _matches(r"[0-9a-f]{64}"), "is not a sha256 (64 lower-case hex digits)"), note=", or null",
+    optional=True)
 
 
 # ---- The settings, as the loader returns them -----------------------------------------------
@@ -186,14 +179,16 @@ SHA256 = Key(EMPTY_SHA256, Check(_matches(r"[0-9a-f]{64}"), "is not a sha256 (64
 @dataclass(frozen=True)
 class Versions:
     # devicemapper, which SEC-4 needs, was removed from Docker Engine 25.
-    docker: str = _version("24.0.9", VERSION, _major_at_most(
-        24, "is Docker Engine 25 or later, which removed the devicemapper storage driver the TP "
-        "needs (SEC-4)", 'pin a 24.x release, e.g. "24.0.9"'))
+    docker: str = _version("24.0.9", VERSION, Check(
+        lambda version: int(version.split(".")[0]) <= 24, "is Docker Engine 25 or later, which "
+        "removed the devicemapper storage driver the TP needs (SEC-4)",
+        'pin a 24.x release, e.g. "24.0.9"'))
     # Docker's containerd.io package, which also brings runc. Engine 24's packages came beside
     # containerd.io 1.6 (its static binaries carried containerd 1.7); Docker's repository now
     # resolves an unpinned containerd.io to 2.x, which no Engine 24 was built or tested with.
-    containerd: str = _version("1.6.28", VERSION, _major_at_most(
-        1, "is containerd 2 or later, which Docker Engine 24 never shipped with (versions.docker)",
+    containerd: str = _version("1.6.28", VERSION, Check(
+        lambda version: int(version.split(".")[0]) <= 1, "is containerd 2 or later, which Docker "
+        "Engine 24 never shipped with (versions.docker)",
         'pin the containerd.io 1.6 that Engine 24 shipped with, e.g. "1.6.28"'))
     buildx: str = _version("0.12.1", VERSION)  # docker-buildx-plugin
     compose: str = _version("2.27.0", VERSION)
@@ -235,15 +230,13 @@ class Node:
 
     @property
     def thin_pool(self) -> bool:
-        """SEC-4's devicemapper in direct-lvm mode is on where the node has a
-        ``thinpool`` disk (lab.yml; node1): the one place that decides it."""
+        """SEC-4's devicemapper in direct-lvm mode is on where the node has a ``thinpool`` disk
+        (lab.yml; node1): the one place that decides it."""
         return "thinpool" in self.disks
 
 
 @dataclass(frozen=True)
-class Daemon:
-    """The main dockerd's configuration (TP "Docker basics — 1. Basic configuration")."""
-
+class Daemon:  # the main dockerd's configuration (TP "Docker basics — 1. Basic configuration")
     data_root: str = key("/data", Check(lambda root: _is_text(root) and root.startswith("/")
                                         and root != "/", "is not an absolute path below /"))
     oom_score_adjust: int = key(-800, Check(
@@ -261,32 +254,32 @@ class Daemon:
 
 
 @dataclass(frozen=True)
-class Security:
-    """TP "Docker basics — 4. Robust conf" (SEC-*)."""
-
+class Security:  # TP "Docker basics — 4. Robust conf" (SEC-*)
     max_user_namespaces: int = key(15000, Check(  # SEC-1: user.max_user_namespaces
         _whole(1), "must be a whole number above 0 (0 disables user namespaces, which "
         "userns-remap needs)"))
-    # SEC-4/SEC-5: devicemapper's dm.basesize, each container's disk, e.g. "1G"
-    dm_basesize: str = key("1G", SIZE, _at_least("512M", "is too small: the TP's images must "
-                                                 "fit in a container's disk (at least 512M)"))
+    # SEC-4/SEC-5: devicemapper's dm.basesize, each container's disk
+    dm_basesize: str = key("1G", *_size("512M", "is too small: the TP's images must fit in a "
+                                        "container's disk (at least 512M)"))
+
+    @property
+    def dm_basesize_bytes(self) -> int:
+        """dm_basesize in bytes: ``1G`` is 1073741824."""
+        return _bytes(self.dm_basesize)
 
 
 @dataclass(frozen=True)
-class Rkt:
-    """TP "Low level containerization — 2. avec rkt" (RKT-*)."""
-
-    registry: str  # images: offline — the node's own registry, HOST:PORT, serving alpine
-    deb_sha256: str | None = None  # of rkt's official packages; None: printed, to pin
-    rpm_sha256: str | None = None
+class Rkt:  # TP "Low level containerization — 2. avec rkt" (RKT-*)
+    # images: offline — the node's own registry, HOST:PORT, serving alpine
+    registry: str = key("127.0.0.1:5050", Check(_matches(r"[A-Za-z0-9.-]+:[0-9]{1,5}"),
+                                                "is not HOST:PORT"))
+    deb_sha256: str | None = field(metadata={"key": SHA256})  # of rkt's official packages
+    rpm_sha256: str | None = field(metadata={"key": SHA256})
 
 
 @dataclass(frozen=True)
-class Portainer:
-    """TP "6. GUI ?" (GUI-*): the sha256 of the artifacts folder's ``docker save`` of
-    Portainer's image; None: printed, to pin."""
-
-    sha256: str | None = None
+class Portainer:  # TP "6. GUI ?" (GUI-*)
+    sha256: str | None = field(metadata={"key": SHA256})  # of the artifacts' `docker save`
 
 
 @dataclass(frozen=True)
@@ -317,14 +310,14 @@ class Settings:
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved settings as JSON-able data, in a stable order (for the Vagrantfile)."""
+        netmask = str(ipaddress.IPv4Network(self.cidr).netmask)
         return {
             "distribution": self.distribution, "provider": self.provider, "box": self.box,
             "libvirt": {"driver": self.libvirt_driver, "prefix": self.libvirt_prefix},
             "engine": self.engine, "images": self.images,
             "artifacts": None if self.artifacts is None else str(self.artifacts),
             "versions": asdict(self.versions),
-            "network": {**asdict(self.network), "netmask": str(
-                ipaddress.IPv4Network(self.cidr).netmask), "cidr": self.cidr},
+            "network": {**asdict(self.network), "netmask": netmask, "cidr": self.cidr},
             "state_dir": str(STATE_DIR),
             "daemon": {**asdict(self.daemon), "users": list(self.daemon.users)},
             "tp_images": dict(self.tp_images), "ports": dict(self.ports),
@@ -344,24 +337,10 @@ class Settings:
 DISTRIBUTIONS = ("centos-stream-9", "debian-12")
 PROVIDERS = ("libvirt", "virtualbox")
 NODE_IPS = {"node1": "192.168.56.11", "node2": "192.168.56.12"}
+# node1 carries the devicemapper thin pool (SEC-4); both nodes get /data (DCFG-3).
+NODE_DISKS = {"node1": ("data", "thinpool"), "node2": ("data",)}
 DISK_MINIMUM = {"data": "1G", "thinpool": "2G"}
 PUBLISHED_PORTS = {"nginx": 8080, "front": 80, "portainer": 9443}
-
-
-def _node(name: str, *disks: str) -> Section:
-    """A node's keys: its address and the extra disks it needs are its own."""
-    return Section({
-        "ip": Key(NODE_IPS[name], Check(_is_ipv4, "is not an IPv4 address")),
-        "cpus": Key(1, Check(_whole(1), "is not a whole number of CPUs, at least 1")),
-        "memory": Key(2048, Check(_whole(1024), "is not a whole number of MiB, at least 1024"),
-                      note=" (no unit: the number is MiB)"),
-        "disks": Section({
-            disk: Key(least, SIZE, _at_least(least, f"is too small: {disk} needs at least {least}"),
-                      note=" or larger", optional=disk not in disks)
-            for disk, least in DISK_MINIMUM.items()
-        }, make=lambda **sizes: {
-            disk: Disk(disk, size, _bytes(size)) for disk, size in sizes.items()}),
-    }, make=lambda **values: Node(name, **values))
 
 
 SCHEMA = Section({
@@ -381,21 +360,26 @@ SCHEMA = Section({
         "prefix": Key("tp15-", SIMPLE_NAME, note=" (domains become tp15-node1, tp15-node2)"),
     }),
     "network": Section(Network),
-    # node1 carries the devicemapper thin pool (SEC-4); both nodes get /data (DCFG-3).
-    "nodes": Section({"node1": _node("node1", "data", "thinpool"),
-                      "node2": _node("node2", "data")}),
+    "nodes": Section({name: Section({
+        "ip": Key(ip, Check(_is_ipv4, "is not an IPv4 address")),
+        "cpus": Key(1, Check(_whole(1), "is not a whole number of CPUs, at least 1")),
+        "memory": Key(2048, Check(_whole(1024), "is not a whole number of MiB, at least 1024"),
+                      note=" (no unit: the number is MiB)"),
+        "disks": Section({
+            disk: Key(least, *_size(least, f"is too small: {disk} needs at least {least}"),
+                      note=" or larger", optional=disk not in NODE_DISKS[name])
+            for disk, least in DISK_MINIMUM.items()
+        }, make=lambda **sizes: {
+            disk: Disk(disk, size, _bytes(size)) for disk, size in sizes.items() if size}),
+    }, make=partial(Node, name)) for name, ip in NODE_IPS.items()}),
     "daemon": Section(Daemon),
     "tp_images": Section({name: Key(f"{name}:latest", Check(
         _matches(r"[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]*"),
         "is not an image reference NAME:TAG")) for name in ("alpine", "nginx", "redis", "python")}),
     "ports": Section({name: Key(port, TCP_PORT) for name, port in PUBLISHED_PORTS.items()}),
     "security": Section(Security),
-    "rkt": Section({
-        "registry": Key("127.0.0.1:5050", Check(_matches(r"[A-Za-z0-9.-]+:[0-9]{1,5}"),
-                                                "is not HOST:PORT")),
-        **{f"{kind}_sha256": SHA256 for kind in ("deb", "rpm")},
-    }, make=lambda **values: Rkt(**values)),
-    "portainer": Section({"sha256": SHA256}, make=lambda **values: Portainer(**values)),
+    "rkt": Section(Rkt),
+    "portainer": Section(Portainer),
 })
 
 # The only variables that override lab.yml (LAB_DISTRIBUTION, ..., LAB_LIBVIRT_DRIVER, LAB_BOX);
@@ -435,7 +419,7 @@ def box_is_configured(lab: _Walk) -> None:
     box = f"boxes.{distribution}.{provider}"
     if var := lab.origin("box"):
         lab.found["box"] = lab.environ[var]
-    elif box in lab.found:
+    elif lab.found.get(box):
         lab.found["box"] = lab.found[box]
     elif distribution and provider and box not in lab.named:
         lab.add(box, f"missing: no box is configured for {distribution} on {provider}",
@@ -558,22 +542,22 @@ class _Walk:
         try:
             data = yaml.load(self.path.read_text(encoding="utf-8"), Loader=_YamlLoader)
         except FileNotFoundError:
-            problem, fix = "not found", ("run the command from the repository's root, or "
-                                         "restore lab.yml with `git checkout lab.yml`")
+            why = ("not found; run the command from the repository's root, or restore lab.yml "
+                   "with `git checkout lab.yml`")
         except (OSError, UnicodeDecodeError) as error:
-            problem, fix = f"cannot be read ({error})", "check the file and its permissions"
+            why = f"cannot be read ({error}); check the file and its permissions"
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
             detail = getattr(error, "problem", None) or str(error).splitlines()[0]
-            problem = f"is not valid YAML{where} ({detail})"
-            fix = "fix the syntax there (indent with spaces, `key: value`)"
+            why = (f"is not valid YAML{where} ({detail}); fix the syntax there (indent with "
+                   "spaces, `key: value`)")
         else:
             if isinstance(data, dict):
                 return data
-            problem = f"is not a mapping of settings (it holds {type(data).__name__})"
-            fix = "write `key: value` lines, like the lab.yml in the repository"
-        raise SettingsError([f"{self.label}: {problem}; {fix}"])
+            why = (f"is not a mapping of settings (it holds {type(data).__name__}); write "
+                   "`key: value` lines, like the lab.yml in the repository")
+        raise SettingsError([f"{self.label}: {why}"])
 
     def walk(self, key: str, spec: Key | Section, value: Any) -> bool:
         """Check one key and what it holds, then the rule listed under it; False: a problem."""
@@ -584,21 +568,17 @@ class _Walk:
                 self.add(key, "missing", "add " + _how(key, spec))
         elif isinstance(spec, Section):
             self.section(key, spec, {} if value is None else value)
-        elif value is not None:
-            self.value(key, spec, value, var)
-        if key in RULES:
-            RULES[key](self)
-        return key in self.found or value is None and spec.optional
-
-    def value(self, key: str, spec: Key, value: Any, var: str | None) -> None:
-        for check in spec.checks:
-            if not check.ok(value):
-                problem, fix = check.problem, check.fix or f"use e.g. {spec.example}{spec.note}"
-                self.add(key, problem(value) if callable(problem) else problem,
-                         fix(value, var) if callable(fix) else fix, value, var)
-                break
+        elif value is None:
+            self.found[key] = None
+        elif failed := next((check for check in spec.checks if not check.ok(value)), None):
+            problem, fix = failed.problem, failed.fix or f"use e.g. {spec.example}{spec.note}"
+            self.add(key, problem(value) if callable(problem) else problem,
+                     fix(value, var) if callable(fix) else fix, value, var)
         else:
             self.found[key] = value
+        if key in RULES:
+            RULES[key](self)
+        return key in self.found
 
     def section(self, key: str, spec: Section, raw: Any) -> None:
         if not isinstance(raw, dict):
@@ -607,13 +587,12 @@ class _Walk:
             return
         paths = {name: f"{key}.{name}".lstrip(".") for name in spec.keys}
         for unknown in (str(name) for name in raw if name not in spec.keys):
-            close = difflib.get_close_matches(unknown, list(spec.keys), n=1)
-            self.named.update(paths[name] for name in close)
-            self.add(f"{key}.{unknown}".lstrip("."), "unknown key", f"did you mean {close[0]!r}?"
-                     if close else f"remove it; the keys here are {', '.join(spec.keys)}")
+            self.named.update(paths[name] for name in difflib.get_close_matches(
+                unknown, list(spec.keys), n=1))
+            self.add(f"{key}.{unknown}".lstrip("."), "unknown key", _did_you_mean(
+                unknown, spec.keys) or f"remove it; the keys here are {', '.join(spec.keys)}")
         if all([self.walk(paths[name], inner, raw.get(name)) for name, inner in spec.keys.items()]):
-            self.found[key] = spec.make(**{name: self.found[path] for name, path in paths.items()
-                                           if path in self.found})
+            self.found[key] = spec.make(**{name: self.found[path] for name, path in paths.items()})
 
 
 def load(path: Path | str = DEFAULT_PATH, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -625,8 +604,8 @@ def load(path: Path | str = DEFAULT_PATH, environ: Mapping[str, str] = os.enviro
     top = lab.found[""]
     del top["boxes"]  # read only for the box, which box_is_configured chose
     libvirt = top.pop("libvirt")
-    return Settings(**{"artifacts": None, **top}, box=lab.found["box"],
-                    libvirt_driver=libvirt["driver"], libvirt_prefix=libvirt["prefix"])
+    return Settings(**top, box=lab.found["box"], libvirt_driver=libvirt["driver"],
+                    libvirt_prefix=libvirt["prefix"])
 
 
 def summary(settings: Settings, environ: Mapping[str, str] = os.environ) -> str:
@@ -647,6 +626,7 @@ def summary(settings: Settings, environ: Mapping[str, str] = os.environ) -> str:
         lines.append(f"{node.name:<13} {node.ip}, {node.cpus} CPU, {node.memory} MiB, "
                      f"disks {disks}")
     return "\n".join(lines)
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
