@@ -1,6 +1,7 @@
 """Clients the checks use from the machine that runs the suite (the host, "from outside").
 
-    sdk = tcp_client("192.168.56.12", 2376, lab_pki, (cert, key))   # docker SDK, mutual TLS
+    tls = ClientTLS(ca="ca.pem", cert="cert.pem", key="key.pem")  # a client's TLS files
+    sdk = tcp_client("192.168.56.12", 2376, tls)   # docker SDK, mutual TLS
     assert_listening("192.168.56.12", 2376)
     tls_ping("192.168.56.12", 2376)        # "refused: TLSV13_ALERT_CERTIFICATE_REQUIRED"
     cross_node_fix(docker_cli_error, "node2", 2376, "vagrant")   # what to do about it
@@ -8,14 +9,26 @@
 
 import socket
 import ssl
+from dataclasses import dataclass
 
 import docker
 import pytest
 
 
-def tcp_client(address, port, pki, client=None):
-    """A docker SDK client of the TCP daemon, with ``client`` = (cert, key) or none."""
-    tls = docker.tls.TLSConfig(client_cert=client, ca_cert=str(pki.ca), verify=True)
+@dataclass(frozen=True)
+class ClientTLS:
+    """What a Docker client needs to reach a daemon with mutual TLS: the CA that signed the
+    daemon's certificate, and a client certificate and key that the daemon's CA signed
+    (``~/.docker/{ca,cert,key}.pem``)."""
+
+    ca: str
+    cert: str
+    key: str
+
+
+def tcp_client(address, port, tls: ClientTLS):
+    """A docker SDK client of the TCP daemon at ``address:port``, with ``tls``'s files."""
+    tls = docker.tls.TLSConfig(client_cert=(tls.cert, tls.key), ca_cert=tls.ca, verify=True)
     # API 1.41 (Engine 20.10) is served by every engine the lab pins; a fixed version
     # avoids a request before trust_env is off.
     sdk = docker.DockerClient(base_url=f"tcp://{address}:{port}", tls=tls, version="1.41",
@@ -81,5 +94,8 @@ def cross_node_fix(error: str, other: str, port: int, user: str) -> str:
     if "connection refused" in lowered or "cannot connect" in lowered or "timeout" in lowered:
         return (f"Nothing answers on {other}:{port}: is docker-tcp.service running on {other}, "
                 "and its port open in the firewall?")
+    if "certificate is valid for" in lowered or "doesn't contain any ip sans" in lowered:
+        return (f"The daemon's certificate on {other} does not name {other}: sign it again "
+                "with that name and address in its subjectAltName.")
     return (f"Install the lab's client certificate in ~{user}/.docker (ca.pem, cert.pem, "
             "key.pem), signed by the CA the other daemon trusts.")

@@ -22,8 +22,10 @@ from urllib.parse import urlencode
 import pytest
 import vagrant
 
+from acceptance.clients import ClientTLS
 from acceptance.inventory import (
     ROLES,
+    TLS_FILES,
     UNREACHABLE,
     InventoryError,
     load_inventory,
@@ -71,6 +73,12 @@ def pytest_addoption(parser):
     parser.addoption("--role", choices=[role for role in ROLES if role], default=None,
                      help="with --hosts: grade every host as node1 (main) or node2 (second); "
                      "without, on every requirement")
+    for name, what in (("ca", "the CA that signed its daemon's certificate"),
+                       ("cert", "a client certificate that CA signed"),
+                       ("key", "that certificate's key")):
+        parser.addoption(f"--tls-{name}", metavar="FILE", default=None,
+                         help=f"with --hosts: for DCFG-6, {what} (the graded host's "
+                         f"~/.docker/{name}.pem); the lab's come from .vagrant/lab/pki")
     parser.addoption("--report-dir", metavar="DIR", default="reports",
                      help="where the requirement report is written as requirements.md and "
                      "requirements.html (default: reports)")
@@ -81,12 +89,25 @@ def pytest_configure(config):
         "markers", "nodes(*names): run only on these nodes (node1 is the main Docker host): "
         "on the lab, the nodes themselves; elsewhere, the hosts whose role plays them "
         "(--inventory, --role); a host without a role runs everything")
+    config.addinivalue_line(
+        "markers", "lab: checks the lab's own choices in lab.yml, which the TP leaves open "
+        "(e.g. dm.basesize): run on the lab only, not when grading other hosts")
     # With -n (pytest-xdist), each worker gets the lab's hosts from the controller,
     # which asked Vagrant once (pytest_configure_node).
     worker = getattr(config, "workerinput", None)
     nodes_down = []
     config.graded_roles = {}  # host name -> role, from --inventory or --role
     config.graded_addresses = {}  # host name -> its address, from --inventory
+    config.graded_tls = {}  # host name -> ClientTLS of its TCP daemon, from --inventory
+    config.graded_partners = {}  # host name -> its partner's address, from --inventory
+    given_tls = [getattr(config.option, f"tls_{name}") for name in TLS_FILES]
+    if any(given_tls) and not all(given_tls):
+        raise pytest.UsageError("--tls-ca, --tls-cert and --tls-key go together")
+    if any(given_tls) and (config.option.inventory or config.option.hosts is None):
+        raise pytest.UsageError("--tls-ca, --tls-cert and --tls-key are for --hosts (in an "
+                                "inventory, each host's `tls:`)")
+    if missing := [file for file in given_tls if file and not Path(file).is_file()]:
+        raise pytest.UsageError(f"--tls-*: not a file: {', '.join(missing)}")
     if config.option.inventory:
         if config.option.hosts:
             raise pytest.UsageError("--inventory and --hosts: give one of them")
@@ -100,6 +121,9 @@ def pytest_configure(config):
         config.option.sudo = True
         config.graded_roles = {host.name: host.role for host in graded}
         config.graded_addresses = {host.name: host.address for host in graded}
+        config.graded_tls = {host.name: host.tls for host in graded if host.tls}
+        config.graded_partners = {host.name: host.partner_address for host in graded
+                                  if host.partner_address}
     elif worker and "lab_hosts" in worker:
         config.lab_nodes = True
         config.option.hosts = worker["lab_hosts"]
@@ -153,7 +177,8 @@ def _second_node() -> str:
 
 def pytest_collection_modifyitems(config, items):
     """Record each test's host; drop (not skip) the node-specific tests on a host that
-    plays another node (on the lab, the other nodes; elsewhere, by role). With ``-n N
+    plays another node (on the lab, the other nodes; elsewhere, by role), and the checks
+    of lab.yml's own choices (marker ``lab``) on hosts that are not the lab's. With ``-n N
     --dist loadgroup`` (pytest-xdist), each host's tests run in one worker, in order:
     hosts are graded side by side, never one host's checks against each other."""
     kept = []
@@ -164,7 +189,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(host.backend.get_pytest_id()))
         marker = item.get_closest_marker("nodes")
         node = plays(config, host.backend.get_hostname()) if host else None
-        if marker and node and node not in marker.args:
+        lab_only = item.get_closest_marker("lab") and not getattr(config, "lab_nodes", False)
+        if lab_only or marker and node and node not in marker.args:
             config.hook.pytest_deselected(items=[item])
         else:
             kept.append(item)
@@ -210,12 +236,38 @@ def address(host, node, request):
     return request.config.graded_addresses.get(name, name)
 
 
-@pytest.fixture(scope="session")
-def lab_pki(settings):
-    """The lab's CA and client certificate (made by provisioning, in .vagrant/lab/pki)."""
-    if not (PKI_DIR / "ca.pem").exists():
-        pytest.skip(f"no lab PKI in {PKI_DIR}: provision the lab first (vagrant up)")
-    return ensure_pki(PKI_DIR, {n.name: n.ip for n in settings.nodes.values()})
+@pytest.fixture(scope="module")
+def partners(host, node, settings, request) -> list[str]:
+    """The other hosts whose TCP daemon ``host``'s docker CLI must reach (DCFG-6): on the
+    lab, the other nodes by name; elsewhere the address of its inventory ``partner:``."""
+    if node:
+        return [other for other in settings.nodes if other != node.name]
+    name = host.backend.get_hostname()
+    if name not in request.config.graded_partners:
+        pytest.skip(f"needs {name}'s other host, whose TCP daemon it must reach: name it "
+                    "with partner: in the inventory")
+    return [request.config.graded_partners[name]]
+
+
+@pytest.fixture(scope="module")
+def client_tls(host, settings, request) -> ClientTLS:
+    """The files of a Docker client that ``host``'s TCP daemon should accept (DCFG-6): on
+    the lab, the lab's CA and client certificate (.vagrant/lab/pki); elsewhere the host's
+    ``tls:`` in the inventory, or --tls-ca/--tls-cert/--tls-key."""
+    config = request.config
+    if getattr(config, "lab_nodes", False):
+        if not (PKI_DIR / "ca.pem").exists():
+            pytest.skip(f"no lab PKI in {PKI_DIR}: provision the lab first (vagrant up)")
+        pki = ensure_pki(PKI_DIR, {n.name: n.ip for n in settings.nodes.values()})
+        return ClientTLS(str(pki.ca), str(pki.client_cert), str(pki.client_key))
+    name = host.backend.get_hostname()
+    if name in config.graded_tls:
+        return config.graded_tls[name]
+    files = [getattr(config.option, f"tls_{file}") for file in TLS_FILES]
+    if not all(files):
+        pytest.skip(f"needs a Docker client certificate of {name}'s CA: give its tls: "
+                    "(ca, cert, key) in the inventory, or --tls-ca, --tls-cert and --tls-key")
+    return ClientTLS(*files)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,12 @@ inventory file (YAML), given with ``pytest acceptance/ --inventory class.yml``.
         key: ~/.ssh/class_ed25519  # optional: else the SSH agent's and ~/.ssh's keys
         port: 22                 # optional
         role: main               # main | second | omitted
+        partner: alice-2         # optional: the student's other host, which this one's
+                                 #   docker CLI must reach over TCP with TLS (DCFG-6)
+        tls:                     # optional: the student's Docker client files (DCFG-6)
+          ca: alice/ca.pem       #   relative paths: from the inventory file's folder
+          cert: alice/cert.pem
+          key: alice/key.pem
 
 A ``main`` host is graded on node1's requirements (every section, the main Docker
 host), a ``second`` host on node2's (runc, the daemons, the robust configuration),
@@ -27,8 +33,11 @@ from urllib.parse import urlencode
 import paramiko
 import yaml
 
+from acceptance.clients import ClientTLS
+
 ROLES = ("main", "second", None)  # None: graded on everything
-FIELDS = {"name", "address", "user", "key", "port", "role"}
+FIELDS = {"name", "address", "user", "key", "port", "role", "partner", "tls"}
+TLS_FILES = ("ca", "cert", "key")
 # How a check says its host could not be graded at all (the report looks for it).
 UNREACHABLE = "cannot be graded: "
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -46,6 +55,8 @@ class GradedHost:
     port: int = 22
     key: str | None = None
     role: str | None = None
+    tls: ClientTLS | None = None  # a client of the host's TCP daemon (DCFG-6)
+    partner_address: str | None = None  # of the student's other host (DCFG-6)
 
     def ssh_config(self) -> str:
         """The SSH config paramiko reads for this host (``Host NAME``)."""
@@ -76,6 +87,8 @@ def load_inventory(path) -> list[GradedHost]:
         raise InventoryError(f"{path}: wants a list `hosts:` of at least one host "
                              "(name, address, user, and optionally key, port, role)")
     problems, hosts, names = [], [], set()
+    addresses = {entry["name"]: entry.get("address") for entry in entries
+                 if isinstance(entry, dict) and isinstance(entry.get("name"), str)}
     for index, entry in enumerate(entries, 1):
         where = f"hosts[{index}]"
         if not isinstance(entry, dict):
@@ -103,13 +116,35 @@ def load_inventory(path) -> list[GradedHost]:
         if key is not None and not (isinstance(key, str)
                                     and Path(key).expanduser().is_file()):
             problems.append(f"{where}: key {key!r} is not a file")
+        tls, tls_problems = client_tls(entry.get("tls"), Path(path).parent)
+        problems += [f"{where}: {problem}" for problem in tls_problems]
+        partner = entry.get("partner")
+        if partner is not None and (partner == name or partner not in addresses):
+            problems.append(f"{where}: partner {partner!r} is not another host of the file")
         if not problems:
             hosts.append(GradedHost(name=name, address=entry["address"], user=entry["user"],
-                                    port=port, role=role,
-                                    key=str(Path(key).expanduser()) if key else None))
+                                    port=port, role=role, tls=tls,
+                                    key=str(Path(key).expanduser()) if key else None,
+                                    partner_address=addresses.get(partner)))
     if problems:
         raise InventoryError(f"{path}:\n  " + "\n  ".join(problems))
     return hosts
+
+
+def client_tls(files, folder: Path) -> tuple[ClientTLS | None, list[str]]:
+    """The ``tls:`` of a host (``{ca: …, cert: …, key: …}``, paths relative to ``folder``)
+    as a ClientTLS, and the problems with it:
+
+        client_tls({"ca": "/a/ca.pem"}, folder)   # None, ["tls: wants ca, cert and key …"]
+    """
+    if files is None:
+        return None, []
+    if not isinstance(files, dict) or set(files) != set(TLS_FILES):
+        return None, ["tls: wants ca, cert and key (the files of a Docker client of the host)"]
+    paths = {name: (folder / Path(str(files[name])).expanduser()) for name in TLS_FILES}
+    missing = [f"tls: {name} {str(files[name])!r} is not a file" for name, path in paths.items()
+               if not path.is_file()]
+    return (None if missing else ClientTLS(**{n: str(p) for n, p in paths.items()})), missing
 
 
 def unreachable_reason(error: BaseException) -> str:

@@ -2,7 +2,9 @@
 
 import re
 
+import docker
 import pytest
+import requests
 
 from acceptance.clients import assert_listening, cross_node_fix, tcp_client, tls_ping
 from lab.pki import make_foreign_client
@@ -127,12 +129,16 @@ def test_tcp_daemon_is_enabled_and_active(host):
 
 
 @pytest.mark.req("DCFG-6")
-def test_tcp_daemon_answers_the_lab_client_from_outside(address, settings, lab_pki,
-                                                        docker_info):
+def test_tcp_daemon_answers_a_client_of_its_ca_from_outside(address, settings, client_tls,
+                                                              docker_info):
     assert_listening(address, settings.daemon.tcp_port)
-    client = tcp_client(address, settings.daemon.tcp_port, lab_pki,
-                        (str(lab_pki.client_cert), str(lab_pki.client_key)))
-    info = client.info()
+    try:
+        info = tcp_client(address, settings.daemon.tcp_port, client_tls).info()
+    except (docker.errors.DockerException, requests.RequestException) as error:
+        pytest.fail(f"A client with {client_tls.cert} (signed by {client_tls.ca}) cannot use "
+                    f"the daemon on {address}:{settings.daemon.tcp_port}: {error}. Give "
+                    "dockerd --tlsverify --tlscacert=CA --tlscert --tlskey, its certificate "
+                    "signed by that CA with the host's name and address in subjectAltName.")
     main_root = docker_info["DockerRootDir"]
     # (Not the engine ID: both daemons derive it from the same /etc/docker/key.json.)
     assert info["DockerRootDir"] != main_root, (
@@ -161,16 +167,13 @@ def test_tcp_daemon_refuses_clients_the_lab_ca_did_not_sign(address, settings, w
 
 
 @pytest.mark.req("DCFG-6")
-def test_tcp_daemon_answers_the_other_node(host, node, settings, docker_users):
-    others = [other for other in settings.nodes.values() if node and other.name != node.name]
-    if not others:
-        pytest.skip("needs the lab's second node to reach this one over TCP")
+def test_tcp_daemon_answers_the_other_node(host, partners, settings, docker_users):
     user, port = docker_users[0], settings.daemon.tcp_port
-    for other in others:
-        run = host.run(f"runuser -u {user} -- docker --tlsverify -H tcp://{other.name}:{port} "
+    for other in partners:
+        run = host.run(f"runuser -u {user} -- docker --tlsverify -H tcp://{other}:{port} "
                        "info --format '{{.Name}}'")
         error = run.stderr.strip()
         assert run.rc == 0, (
-            f"From {node.name}, `docker --tlsverify -H tcp://{other.name}:{port} info` failed: "
-            f"{error}. " + cross_node_fix(error, other.name, port, user))
+            f"From {host.backend.get_hostname()}, `docker --tlsverify -H tcp://{other}:{port} "
+            f"info` failed: {error}. " + cross_node_fix(error, other, port, user))
 

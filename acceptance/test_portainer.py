@@ -156,7 +156,7 @@ def test_second_host_is_reported_up(api, second_host):
 
 @pytest.mark.req("GUI-2")
 def test_a_container_started_through_portainer_runs_on_the_second_host(
-        api, second_host, settings, lab_pki, on_the_lab, record_property):
+        api, second_host, settings, on_the_lab, record_property, request):
     docker_api = f"/api/endpoints/{second_host['Id']}/docker"
     images = [tag for image in api("GET", f"{docker_api}/images/json").json()
               for tag in image.get("RepoTags") or [] if tag != "<none>:<none>"]
@@ -180,8 +180,7 @@ def test_a_container_started_through_portainer_runs_on_the_second_host(
             f"{started.status_code} {started.text[:200]}")
         if on_the_lab:  # the second host's own `docker ps`, through its TLS socket
             address, port = second_host["URL"].removeprefix("tcp://").rsplit(":", 1)
-            client = tcp_client(address, int(port), lab_pki,
-                                (str(lab_pki.client_cert), str(lab_pki.client_key)))
+            client = tcp_client(address, int(port), request.getfixturevalue("client_tls"))
             running = [c.name for c in client.containers.list(filters={"name": CHECK_CONTAINER})]
             assert running == [CHECK_CONTAINER], (
                 f"Portainer said it started {CHECK_CONTAINER}, but `docker ps` on "

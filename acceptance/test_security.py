@@ -8,6 +8,7 @@ effect of each option from inside it.
 """
 
 import json
+import re
 import time
 
 import pytest
@@ -198,6 +199,26 @@ def test_devicemapper_defers_removal_and_deletion(docker_info, option):
         f"docker info shows {option}: {shown!r}: add "
         "\"dm.use_deferred_removal=true\" and \"dm.use_deferred_deletion=true\" to "
         "storage-opts in daemon.json."
+    )
+
+
+def decimal_bytes(size: str) -> float:
+    """A size as ``docker info`` prints it (decimal units): ``1.074GB`` is 1.074e9."""
+    number, unit = re.fullmatch(r"([0-9.]+)\s*([kMGT]?B)", size.strip()).groups()
+    return float(number) * 1000 ** " kMGT".index(unit[0] if len(unit) == 2 else " ")
+
+
+@pytest.mark.req("SEC-4")
+@pytest.mark.lab
+@pytest.mark.nodes(*THIN_POOL_NODES)
+def test_containers_get_the_base_size_lab_yml_gives(docker_info, settings):
+    shown = driver_status(docker_info).get("Base Device Size", "")
+    wanted = settings.security.dm_basesize_bytes
+    assert shown and abs(decimal_bytes(shown) - wanted) < wanted / 100, (
+        f"docker info shows a Base Device Size of {shown!r}, not lab.yml's "
+        f"security.dm_basesize ({settings.security.dm_basesize}): storage-opts in "
+        "daemon.json wants \"dm.basesize=...\" (a base size only grows: a smaller one needs "
+        "the thin pool emptied)."
     )
 
 

@@ -71,7 +71,8 @@ def test_xdist_workers_take_the_lab_hosts_from_the_controller_without_asking_vag
     config = SimpleNamespace(
         workerinput={"lab_hosts": "paramiko://node1?ssh_config=x"},
         option=SimpleNamespace(hosts=None, sudo=False, collectonly=False, inventory=None,
-                               role=None, report_dir="reports"),
+                               role=None, report_dir="reports", tls_ca=None,
+                               tls_cert=None, tls_key=None),
         addinivalue_line=lambda *args: None,
         pluginmanager=SimpleNamespace(register=lambda *args: registered.append(args)))
 

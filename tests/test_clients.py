@@ -106,6 +106,12 @@ def test_nothing_listening_is_not_a_refusal():
      "/home/vagrant/.docker/ca.pem: no such file or directory", "Install the lab's client"),
     ('error during connect: Get "https://node2:2376/v1.41/info": x509: certificate signed '
      "by unknown authority", "Install the lab's client"),
+    ('error during connect: Get "https://192.168.56.22:2376/v1.41/info": tls: failed to '
+     "verify certificate: x509: certificate is valid for 127.0.0.1, node2, not 192.168.56.22",
+     "The daemon's certificate on node2 does not name node2"),
+    ('error during connect: Get "https://192.168.56.22:2376/v1.41/info": x509: cannot '
+     "validate certificate for 192.168.56.22 because it doesn't contain any IP SANs",
+     "The daemon's certificate on node2 does not name node2"),
 ])
 def test_a_failed_cross_node_call_is_told_by_its_cause(error, fix):
     assert cross_node_fix(error, "node2", 2376, "vagrant").startswith(fix)

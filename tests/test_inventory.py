@@ -1,6 +1,7 @@
 """Grading a class: the inventory file (acceptance/inventory.py), the role each host is
 graded in (acceptance/conftest.py), and why a host could not be reached."""
 
+import re
 import socket
 import textwrap
 from types import SimpleNamespace
@@ -9,6 +10,7 @@ import paramiko
 import pytest
 
 from acceptance import conftest as suite
+from acceptance.clients import ClientTLS
 from acceptance.inventory import GradedHost, InventoryError, load_inventory, unreachable_reason
 from lab.settings import REPO
 
@@ -111,3 +113,54 @@ def test_a_host_plays_the_lab_node_of_its_role(config, host, node):
 ])
 def test_an_unreachable_host_is_told_by_its_cause(error, reason):
     assert unreachable_reason(error) == reason
+
+
+def test_a_host_s_docker_client_files_are_read_from_the_inventory_s_folder(tmp_path):
+    for name in ("ca", "cert", "key"):
+        (tmp_path / "alice").mkdir(exist_ok=True)
+        (tmp_path / "alice" / f"{name}.pem").write_text("pem\n")
+    path = tmp_path / "class.yml"
+    path.write_text(textwrap.dedent("""\
+        hosts:
+          - name: alice-1
+            address: 192.168.56.21
+            user: alice
+            tls: {ca: alice/ca.pem, cert: alice/cert.pem, key: alice/key.pem}
+          - {name: alice-2, address: 192.168.56.22, user: alice}
+        """))
+    first, second = load_inventory(path)
+    assert first.tls == ClientTLS(ca=str(tmp_path / "alice/ca.pem"),
+                                  cert=str(tmp_path / "alice/cert.pem"),
+                                  key=str(tmp_path / "alice/key.pem"))
+    assert second.tls is None
+
+
+@pytest.mark.parametrize("tls, problem", [
+    ("{ca: ca.pem}", "tls: wants ca, cert and key"),
+    ("ca.pem", "tls: wants ca, cert and key"),
+    ("{ca: ca.pem, cert: nowhere.pem, key: ca.pem}", "tls: cert 'nowhere.pem' is not a file"),
+])
+def test_incomplete_client_files_are_named(tmp_path, tls, problem):
+    (tmp_path / "ca.pem").write_text("pem\n")
+    path = tmp_path / "class.yml"
+    path.write_text(f"hosts:\n  - {{name: a, address: a, user: a, tls: {tls}}}\n")
+    with pytest.raises(InventoryError, match=f"hosts\\[1\\] \\(a\\): {re.escape(problem)}"):
+        load_inventory(path)
+
+
+def test_a_partner_is_another_host_of_the_file_reached_at_its_address(tmp_path):
+    path = tmp_path / "class.yml"
+    path.write_text(textwrap.dedent("""\
+        hosts:
+          - {name: alice-1, address: 192.168.56.21, user: alice, partner: alice-2}
+          - {name: alice-2, address: 192.168.56.22, user: alice, partner: alice-1}
+          - {name: bob-1, address: 192.168.56.31, user: bob}
+        """))
+    assert [host.partner_address for host in load_inventory(path)] == [
+        "192.168.56.22", "192.168.56.21", None]
+    path.write_text("hosts:\n  - {name: a, address: a, user: a, partner: b}\n"
+                    "  - {name: c, address: c, user: c, partner: c}\n")
+    with pytest.raises(InventoryError) as raised:
+        load_inventory(path)
+    assert "hosts[1] (a): partner 'b' is not another host of the file" in str(raised.value)
+    assert "hosts[2] (c): partner 'c' is not another host of the file" in str(raised.value)
