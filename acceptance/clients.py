@@ -28,10 +28,10 @@ class ClientTLS:
 
 def tcp_client(address, port, tls: ClientTLS):
     """A docker SDK client of the TCP daemon at ``address:port``, with ``tls``'s files."""
-    tls = docker.tls.TLSConfig(client_cert=(tls.cert, tls.key), ca_cert=tls.ca, verify=True)
+    config = docker.tls.TLSConfig(client_cert=(tls.cert, tls.key), ca_cert=tls.ca, verify=True)
     # API 1.41 (Engine 20.10) is served by every engine the lab pins; a fixed version
     # avoids a request before trust_env is off.
-    sdk = docker.DockerClient(base_url=f"tcp://{address}:{port}", tls=tls, version="1.41",
+    sdk = docker.DockerClient(base_url=f"tcp://{address}:{port}", tls=config, version="1.41",
                               timeout=30)
     # requests would otherwise verify against $REQUESTS_CA_BUNDLE instead of the lab's CA.
     sdk.api.trust_env = False

@@ -85,7 +85,7 @@ def load_inventory(path) -> list[GradedHost]:
     entries = data.get("hosts") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
         raise InventoryError(f"{path}: wants a list `hosts:` of at least one host "
-                             "(name, address, user, and optionally key, port, role)")
+                             "(name, address, user, and optionally key, port, role, partner, tls)")
     problems, hosts, names = [], [], set()
     addresses = {entry["name"]: entry.get("address") for entry in entries
                  if isinstance(entry, dict) and isinstance(entry.get("name"), str)}
