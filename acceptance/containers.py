@@ -13,7 +13,11 @@ import json
 def containers(host, stopped=False) -> list[dict]:
     """``docker inspect`` of each running container of ``host`` (with ``stopped``, of
     the stopped ones too), in one command."""
-    ids = host.check_output(f"docker ps -q --no-trunc {'--all' if stopped else ''}").split()
+    listed = host.run(f"docker ps -q --no-trunc {'--all' if stopped else ''}")
+    if listed.rc != 0:
+        raise AssertionError(f"`docker ps` failed ({listed.stderr.strip()[:300]}): is Docker "
+                             "Engine installed and its daemon running?")
+    ids = listed.stdout.split()
     if not ids:
         return []
     # A container removed in between (a `docker run --rm` ending) is left out: inspect

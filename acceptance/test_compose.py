@@ -45,8 +45,9 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(host) -> Stack:
-    """The compose project that runs the most of db, app and front."""
+def stack(host, docker_info) -> Stack:
+    """The compose project that runs the most of db, app and front (``docker_info``: fails
+    first, saying so, when Docker does not answer)."""
     projects: dict[str, dict] = {}
     for container in host.docker.get_containers(label=f"{LABEL}.project", status="running"):
         labels = container.inspect()["Config"]["Labels"]

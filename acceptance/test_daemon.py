@@ -91,7 +91,9 @@ def test_data_is_its_own_lvm_volume(host, settings):
 @pytest.mark.req("DCFG-4")
 def test_daemon_oom_score_is_lowered(host, settings, daemon_json):
     configured = daemon_json.get("oom-score-adjust", settings.daemon.oom_score_adjust)
-    pid = host.service("docker.service").systemd_properties["MainPID"]
+    pid = host.service("docker.service").systemd_properties.get("MainPID", "0")
+    assert pid != "0", ("dockerd is not running (docker.service has no main process): "
+                        "`systemctl start docker`; `journalctl -u docker` says why it stopped.")
     score = int(host.file(f"/proc/{pid}/oom_score_adj").content_string)
     assert score == configured, (
         f"dockerd (pid {pid}) has oom_score_adj {score}, not the configured {configured}: "

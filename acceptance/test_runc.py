@@ -32,6 +32,8 @@ def test_docker_engine_is_installed_the_official_way(host, settings):
 @pytest.mark.req("RUNC-2")
 def test_docker_service_is_enabled_and_active(host):
     service = host.service("docker.service")
+    assert service.systemd_properties["LoadState"] == "loaded", (
+        "docker.service does not exist: install Docker Engine (docs.docker.com/engine/install).")
     assert service.is_enabled, "docker.service is not enabled: `systemctl enable docker.service`."
     assert service.is_running, (
         "docker.service is not active: `systemctl start docker.service`, and "

@@ -128,7 +128,7 @@ def test_daemon_uses_mobys_profile(host, settings, daemon_json, docker_info):
 
 @pytest.mark.req("SEC-3")
 @pytest.mark.nodes(MAIN_NODE)
-def test_seccomp_filter_is_active_in_containers(host, settings):
+def test_seccomp_filter_is_active_in_containers(host, settings, docker_info):
     status = host.check_output(f"docker run --rm {settings.tp_images['alpine']} "
                                "grep '^Seccomp:' /proc/self/status")
     assert status.split()[-1] == "2", (
@@ -138,7 +138,7 @@ def test_seccomp_filter_is_active_in_containers(host, settings):
 
 @pytest.mark.req("SEC-3")
 @pytest.mark.nodes(MAIN_NODE)
-def test_profile_blocks_unshare_without_sys_admin(host, settings):
+def test_profile_blocks_unshare_without_sys_admin(host, settings, docker_info):
     # Moby's profile allows unshare(2) only with CAP_SYS_ADMIN: a user namespace
     # cannot be made under the filter, and can without it.
     alpine = settings.tp_images["alpine"]
@@ -161,6 +161,16 @@ def driver_status(docker_info) -> dict[str, str]:
 
 
 # LVM has no testinfra module: lvs, pvs and lvmconfig answer for themselves.
+def lvm(host, command: str) -> str:
+    """What an LVM command prints; fails, saying what is missing, when it fails."""
+    shown = host.run(command)
+    if shown.rc != 0:
+        pytest.fail(f"`{command}` failed ({shown.stderr.strip()[:200]}): make the thin pool "
+                    "as Docker's \"Configure direct-lvm mode manually\" says (pvcreate, "
+                    "vgcreate docker, lvcreate … thinpool, lvconvert, the profile).")
+    return shown.stdout
+
+
 def thin_pool_usage(host) -> float:
     """How full docker/thinpool's data is, in percent (``lvs -o data_percent``)."""
     return float(host.check_output("lvs --noheadings -o data_percent docker/thinpool").strip())
@@ -233,11 +243,11 @@ def test_thin_pool_sits_alone_on_a_dedicated_disk(host):
             f"VG docker is on {pv}, a {kind}: it wants a whole disk of its own "
             "(pvcreate /dev/<disk>)."
         )
-    lvs = host.check_output("lvs --noheadings -o lv_name docker").split()
+    lvs = lvm(host, "lvs --noheadings -o lv_name docker").split()
     assert lvs == ["thinpool"], (
         f"VG docker holds {lvs}: it is Docker's alone, with the one thin pool `thinpool`."
     )
-    segtype = host.check_output("lvs --noheadings -o segtype docker/thinpool").strip()
+    segtype = lvm(host, "lvs --noheadings -o segtype docker/thinpool").strip()
     assert segtype == "thin-pool", (
         f"docker/thinpool is {segtype!r}, not a thin pool: `lvconvert -y --zero n -c 512K "
         "--thinpool docker/thinpool --poolmetadata docker/thinpoolmeta`."
@@ -247,21 +257,21 @@ def test_thin_pool_sits_alone_on_a_dedicated_disk(host):
 @pytest.mark.req("SEC-4")
 @pytest.mark.nodes(*THIN_POOL_NODES)
 def test_thin_pool_autoextends_and_is_monitored(host):
-    fields = host.check_output(
-        "lvs --noheadings --separator '|' -o lv_profile,seg_monitor docker/thinpool")
+    fields = lvm(host, "lvs --noheadings --separator '|' -o lv_profile,seg_monitor "
+                       "docker/thinpool")
     profile, monitor = (field.strip() for field in fields.split("|"))
     assert profile, ("docker/thinpool has no LVM profile: `lvchange --metadataprofile "
                      "docker-thinpool docker/thinpool` after writing "
                      "/etc/lvm/profile/docker-thinpool.profile.")
-    threshold = int(host.check_output(
-        f"lvmconfig --metadataprofile {profile} --type full "
+    threshold = int(lvm(
+        host, f"lvmconfig --metadataprofile {profile} --type full "
         "activation/thin_pool_autoextend_threshold").split("=")[1])
     assert threshold < 100, (
         f"The profile {profile} has thin_pool_autoextend_threshold={threshold}: at 100 the "
         "pool never grows. Use 80 with thin_pool_autoextend_percent=20."
     )
-    percent = int(host.check_output(
-        f"lvmconfig --metadataprofile {profile} --type full "
+    percent = int(lvm(
+        host, f"lvmconfig --metadataprofile {profile} --type full "
         "activation/thin_pool_autoextend_percent").split("=")[1])
     assert percent > 0, (
         f"The profile {profile} has thin_pool_autoextend_percent={percent}: the pool would "

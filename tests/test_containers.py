@@ -1,9 +1,19 @@
 """acceptance/containers.py and SEC-6's option table: a student's containers are found by
 what `docker inspect` shows of them (image, command, options), whatever their names."""
 
+import json
+from types import SimpleNamespace
+
 import pytest
 
-from acceptance.containers import HARDENING, command, from_image, mounts, runs_as_non_root
+from acceptance.containers import (
+    HARDENING,
+    command,
+    containers,
+    from_image,
+    mounts,
+    runs_as_non_root,
+)
 
 
 def inspected(image="alpine", user="", cmd=("sleep", "9999"), entrypoint=None, mounted=(),
@@ -63,3 +73,24 @@ def test_dockers_defaults_have_none_of_the_tp_options():
 def test_no_new_privileges_set_to_false_is_not_the_option():
     assert not HARDENING["--security-opt no-new-privileges"](
         inspected(SecurityOpt=["no-new-privileges=false"]))
+
+
+def answering(**outputs):
+    """A host whose `run` gives, per command's first two words, (rc, stdout, stderr)."""
+    def run(command):
+        rc, stdout, stderr = outputs[" ".join(command.split()[:2])]
+        return SimpleNamespace(rc=rc, stdout=stdout, stderr=stderr)
+    return SimpleNamespace(run=run)
+
+
+def test_a_host_without_docker_is_told_so():
+    host = answering(**{"docker ps": (127, "", "sudo: docker: command not found")})
+    with pytest.raises(AssertionError, match="`docker ps` failed .*command not found.*is "
+                       "Docker Engine installed and its daemon running"):
+        containers(host)
+
+
+def test_a_container_removed_between_ps_and_inspect_is_left_out():
+    host = answering(**{"docker ps": (0, "a1\nb2\n", ""),
+                        "docker inspect": (1, json.dumps([inspected()]), "No such object: b2")})
+    assert [c["Name"] for c in containers(host)] == ["/student-box"]
