@@ -77,8 +77,9 @@ def pytest_addoption(parser):
                        ("cert", "a client certificate that CA signed"),
                        ("key", "that certificate's key")):
         parser.addoption(f"--tls-{name}", metavar="FILE", default=None,
-                         help=f"with --hosts: for DCFG-6, {what} (the graded host's "
-                         f"~/.docker/{name}.pem); the lab's come from .vagrant/lab/pki")
+                         help=f"with --hosts or on a student lab: for DCFG-6, {what} (the "
+                         f"graded host's ~/.docker/{name}.pem); the reference lab's come from "
+                         ".vagrant/lab/pki")
     parser.addoption("--report-dir", metavar="DIR", default="reports",
                      help="where the requirement report is written as requirements.md and "
                      "requirements.html (default: reports)")
@@ -103,9 +104,9 @@ def pytest_configure(config):
     given_tls = [getattr(config.option, f"tls_{name}") for name in TLS_FILES]
     if any(given_tls) and not all(given_tls):
         raise pytest.UsageError("--tls-ca, --tls-cert and --tls-key go together")
-    if any(given_tls) and (config.option.inventory or config.option.hosts is None):
-        raise pytest.UsageError("--tls-ca, --tls-cert and --tls-key are for --hosts (in an "
-                                "inventory, each host's `tls:`)")
+    if any(given_tls) and config.option.inventory:
+        raise pytest.UsageError("--tls-ca, --tls-cert and --tls-key are for --hosts or the lab "
+                                "(in an inventory, each host's `tls:`)")
     if missing := [file for file in given_tls if file and not Path(file).is_file()]:
         raise pytest.UsageError(f"--tls-*: not a file: {', '.join(missing)}")
     if config.option.inventory:
@@ -141,7 +142,9 @@ def pytest_configure(config):
         config.pluginmanager.register(
             RequirementReport(load_catalogue(), nodes_down, roles=config.graded_roles,
                               default_role=config.option.role,
-                              folder=Path(config.option.report_dir)),
+                              folder=Path(config.option.report_dir),
+                              student=getattr(config, "lab_nodes", False)
+                              and load().profile == "student"),
             "lab-requirements")
 
 
@@ -253,9 +256,15 @@ def partners(host, node, settings, request) -> list[str]:
 def client_tls(host, settings, request) -> ClientTLS:
     """The files of a Docker client that ``host``'s TCP daemon should accept (DCFG-6): on
     the lab, the lab's CA and client certificate (.vagrant/lab/pki); elsewhere the host's
-    ``tls:`` in the inventory, or --tls-ca/--tls-cert/--tls-key."""
+    ``tls:`` in the inventory, or --tls-ca/--tls-cert/--tls-key (which, on a student lab,
+    stand for the lab's)."""
     config = request.config
-    if getattr(config, "lab_nodes", False):
+    files = [getattr(config.option, f"tls_{file}") for file in TLS_FILES]
+    if getattr(config, "lab_nodes", False) and settings.profile == "student" and not all(files):
+        pytest.skip("the lab is in student mode: your daemon's CA is yours, so give a client "
+                    "certificate it signed: --tls-ca, --tls-cert and --tls-key (files on this "
+                    "machine, e.g. copied from the node's ~/.docker)")
+    if getattr(config, "lab_nodes", False) and not all(files):
         if not (PKI_DIR / "ca.pem").exists():
             pytest.skip(f"no lab PKI in {PKI_DIR}: provision the lab first (vagrant up)")
         pki = ensure_pki(PKI_DIR, {n.name: n.ip for n in settings.nodes.values()})
@@ -263,7 +272,6 @@ def client_tls(host, settings, request) -> ClientTLS:
     name = host.backend.get_hostname()
     if name in config.graded_tls:
         return config.graded_tls[name]
-    files = [getattr(config.option, f"tls_{file}") for file in TLS_FILES]
     if not all(files):
         pytest.skip(f"needs a Docker client certificate of {name}'s CA: give its tls: "
                     "(ca, cert, key) in the inventory, or --tls-ca, --tls-cert and --tls-key")

@@ -22,7 +22,7 @@ from collections import defaultdict
 import pytest
 
 from acceptance.inventory import UNREACHABLE
-from acceptance.report_files import ROLE_WORDS, host_name, write_reports
+from acceptance.report_files import ROLE_WORDS, STUDENT_MODE, host_name, write_reports
 
 STATUS_ORDER = ("FAIL", "SKIP", "PASS")
 
@@ -30,8 +30,10 @@ STATUS_ORDER = ("FAIL", "SKIP", "PASS")
 class RequirementReport:
     """pytest plugin: collects each test's outcome under its requirement IDs."""
 
-    def __init__(self, catalogue, nodes_down=(), roles=None, default_role=None, folder=None):
+    def __init__(self, catalogue, nodes_down=(), roles=None, default_role=None, folder=None,
+                 student=False):
         self.catalogue = catalogue
+        self.student = student  # the lab in profile student: the TP is the student's to do
         self.nodes_down = tuple(nodes_down)  # the lab's nodes not running: their checks
         # were not run, and the run fails
         self.roles = dict(roles or {})  # host name -> main | second | None (everything)
@@ -91,6 +93,14 @@ class RequirementReport:
         return sum(self.host_status(host, r) == "PASS" for r in self.by_host[host]
                    if self.catalogue[r].capability)
 
+    def next_step(self, host: str) -> str | None:
+        """The first requirement, in the TP's order (the catalogue's), that failed on
+        ``host``: what the student does next (None when nothing failed, or the host could
+        not be reached)."""
+        if host in self.unreachable:
+            return None
+        return next((r for r in self.catalogue if self.host_status(host, r) == "FAIL"), None)
+
     def role(self, host: str) -> str | None:
         """The role ``host`` (``paramiko://alice-1``) was graded in."""
         return self.roles.get(host_name(host), self.default_role)
@@ -109,6 +119,8 @@ class RequirementReport:
     def pytest_terminal_summary(self, terminalreporter) -> None:
         write = terminalreporter.write_line
         terminalreporter.section("TP 1.5 requirements")
+        if self.student:
+            write(STUDENT_MODE)
         counts = defaultdict(int)
         for requirement, entry in self.catalogue.items():
             status = self.status(requirement)
@@ -138,6 +150,8 @@ class RequirementReport:
             engine = f" ({engine} of them any working engine passes)" if engine else ""
             write(f"{host_name(host)}: {passed}/{graded} requirements passed{engine}, graded "
                   f"on {ROLE_WORDS[self.role(host)]}{why}")
+            if step := self.next_step(host):
+                write(f"    next, in the TP's order: {step} — {self.catalogue[step].hint_en}")
         if self.folder:
             written = write_reports(self, self.folder)
             write(f"Report: {', '.join(str(path) for path in written)}")

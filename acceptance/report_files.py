@@ -22,6 +22,9 @@ INTRO = ("A requirement passes on a host when every check of it passed there. A 
          "engine meets, with nothing of the TP configured: it proves the engine works, not "
          "the student's work. Requirements without a check yet (NOT COVERED) count for "
          "no one.")
+STUDENT_MODE = ("The lab is in student mode (lab.yml profile: student): nothing of the TP was "
+                "applied for you, so every requirement you have not done yet fails, with what "
+                "to do. Each host's next step is its first failure in the TP's order.")
 
 
 def host_name(host: str) -> str:
@@ -58,6 +61,15 @@ def _rows(report) -> dict[str, list[dict]]:
     return rows
 
 
+def _next_step(report, host: str) -> list[str]:
+    """The host's first failure in the TP's order, as one line (none when nothing failed)."""
+    step = report.next_step(host)
+    if step is None:
+        return []
+    entry = report.catalogue[step]
+    return [f"Next, in the TP's order: {step} — {entry.hint_en} / {entry.hint_fr}"]
+
+
 def _summary(report, host: str) -> tuple[str, str, str]:
     """(name, what it was graded on, score) of one host."""
     passed, graded = report.score(host)
@@ -82,12 +94,15 @@ def markdown(report, rows) -> str:
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = ["# TP 1.5 — requirements, host by host", "",
              f"Graded {now} by `pytest acceptance/`. {INTRO}", "",
+             *([f"**{STUDENT_MODE}**", ""] if report.student else []),
              "| Host | Graded on | Score |", "|---|---|---|"]
     lines += ["| " + " | ".join(_cell(part) for part in _summary(report, host)) + " |"
               for host in rows]
     for host, host_rows in rows.items():
         name, role, score = _summary(report, host)
         lines += ["", f"## {name} — {score}", "", f"Graded on {role}.", "",
+                  *[f"{_cell(line)}" for line in _next_step(report, host)],
+                  *([""] if _next_step(report, host) else []),
                   "| ID | Requirement | Status |", "|---|---|---|"]
         lines += [f"| {row['id']} | {_cell(row['title'])} | "
                   f"{'**' + row['status'] + '**' if row['status'] != 'PASS' else row['shown']} |"
@@ -124,6 +139,7 @@ def page(report, rows) -> str:
              "<title>TP 1.5 — requirements</title>", f"<style>{STYLE}</style></head><body>",
              "<h1>TP 1.5 — requirements, host by host</h1>",
              f"<p>Graded {e(now)} by <code>pytest acceptance/</code>. {e(INTRO)}</p>",
+             *([f"<p><strong>{e(STUDENT_MODE)}</strong></p>"] if report.student else []),
              "<table><tr><th>Host</th><th>Graded on</th><th>Score</th></tr>"]
     parts += ["<tr>" + "".join(f"<td>{e(part)}</td>" for part in _summary(report, host))
               + "</tr>" for host in rows]
@@ -131,6 +147,7 @@ def page(report, rows) -> str:
     for host, host_rows in rows.items():
         name, role, score = _summary(report, host)
         parts += [f"<h2>{e(name)} — {e(score)}</h2>", f"<p>Graded on {e(role)}.</p>",
+                  *[f"<p><strong>{e(line)}</strong></p>" for line in _next_step(report, host)],
                   "<table><tr><th>ID</th><th>Requirement</th><th>Status</th></tr>"]
         for row in host_rows:
             why = "".join(f"<p>{e(reason)}</p>" for reason in row["why"])

@@ -283,7 +283,17 @@ class Portainer:  # TP "6. GUI ?" (GUI-*)
 
 
 @dataclass(frozen=True)
+class Student:  # profile: student — what the TP takes as given (provision/student.py)
+    # on each node: what the TP hands out (the app) and what the network cannot give (rkt's package)
+    files: str = key("/opt/tp15", Check(lambda path: _is_text(path) and path.startswith("/")
+                                        and path != "/", "is not an absolute path below /"))
+    # images: offline — node1's registry, the nodes' Docker Hub mirror once Docker is installed
+    registry_port: int = key(5050, TCP_PORT)
+
+
+@dataclass(frozen=True)
 class Settings:
+    profile: str  # reference (every section applied) or student (none: the student does them)
     distribution: str
     provider: str
     engine: str
@@ -301,6 +311,7 @@ class Settings:
     security: Security
     rkt: Rkt
     portainer: Portainer
+    student: Student
 
     @property
     def cidr(self) -> str:
@@ -312,7 +323,8 @@ class Settings:
         """The resolved settings as JSON-able data, in a stable order (for the Vagrantfile)."""
         netmask = str(ipaddress.IPv4Network(self.cidr).netmask)
         return {
-            "distribution": self.distribution, "provider": self.provider, "box": self.box,
+            "profile": self.profile, "distribution": self.distribution,
+            "provider": self.provider, "box": self.box,
             "libvirt": {"driver": self.libvirt_driver, "prefix": self.libvirt_prefix},
             "engine": self.engine, "images": self.images,
             "artifacts": None if self.artifacts is None else str(self.artifacts),
@@ -322,7 +334,7 @@ class Settings:
             "daemon": {**asdict(self.daemon), "users": list(self.daemon.users)},
             "tp_images": dict(self.tp_images), "ports": dict(self.ports),
             "security": asdict(self.security), "rkt": asdict(self.rkt),
-            "portainer": asdict(self.portainer),
+            "portainer": asdict(self.portainer), "student": asdict(self.student),
             "nodes": {node.name: {
                 "ip": node.ip, "cpus": node.cpus, "memory": node.memory,
                 "ssh_config": str(ssh_config_file(node.name)),
@@ -344,6 +356,7 @@ PUBLISHED_PORTS = {"nginx": 8080, "front": 80, "portainer": 9443}
 
 
 SCHEMA = Section({
+    "profile": _choice("reference", "student"),
     "distribution": _choice(*DISTRIBUTIONS),
     "provider": _choice(*PROVIDERS),
     "engine": _choice("docker-ce", "distribution"),
@@ -380,12 +393,14 @@ SCHEMA = Section({
     "security": Section(Security),
     "rkt": Section(Rkt),
     "portainer": Section(Portainer),
+    "student": Section(Student),
 })
 
-# The only variables that override lab.yml (LAB_DISTRIBUTION, ..., LAB_LIBVIRT_DRIVER, LAB_BOX);
+# The only variables that override lab.yml (LAB_PROFILE, ..., LAB_LIBVIRT_DRIVER, LAB_BOX);
 # an empty value counts as unset.
 ENVIRONMENT = {key: "LAB_" + key.upper().replace(".", "_") for key in (
-    "distribution", "provider", "engine", "images", "artifacts", "libvirt.driver", "box")}
+    "profile", "distribution", "provider", "engine", "images", "artifacts", "libvirt.driver",
+    "box")}
 
 
 # ---- Checks across keys, each run once the key RULES lists it under is checked ---------------
@@ -468,6 +483,17 @@ def ports_are_free(lab: _Walk) -> None:
             taken[port] = f"ports.{name}"
 
 
+def registry_port_is_free(lab: _Walk) -> None:
+    """The student profile's registry listens on node1 beside the TP's published ports."""
+    port = lab.found.get("student.registry_port")
+    taken = {APP_PORT: "the app's port in the compose stack (CMP-3)",
+             lab.found.get("daemon.tcp_port"): "daemon.tcp_port",
+             **{lab.found.get(f"ports.{name}"): f"ports.{name}" for name in PUBLISHED_PORTS}}
+    if port in taken:
+        lab.add("student.registry_port", f"is {taken[port]} too ({port})",
+                "use another port, e.g. 5050", port)
+
+
 def basesize_fits_the_pool(lab: _Walk) -> None:
     """The disk-fill test (SEC-5) must fill a container's disk, not the whole pool."""
     basesize = lab.found.get("security.dm_basesize")
@@ -484,6 +510,7 @@ RULES: dict[str, Callable[[_Walk], None]] = {
     "engine": engine_suits_distribution, "artifacts": artifacts_folder_exists,
     "boxes": box_is_configured, "nodes": addresses_share_one_network,
     "ports": ports_are_free, "security": basesize_fits_the_pool,
+    "student": registry_port_is_free,
 }
 
 
@@ -617,7 +644,8 @@ def summary(settings: Settings, environ: Mapping[str, str] = os.environ) -> str:
 
     driver = f", driver {show('libvirt.driver')}" if settings.provider == "libvirt" else ""
     docker = f" {settings.versions.docker}" if settings.engine == "docker-ce" else ""
-    lines = [f"distribution  {show('distribution')}", f"provider      {show('provider')}{driver}",
+    lines = [f"profile       {show('profile')}", f"distribution  {show('distribution')}",
+             f"provider      {show('provider')}{driver}",
              f"box           {show('box')}", f"engine        {show('engine')}{docker}",
              f"images        {show('images')}", f"artifacts     {show('artifacts')}",
              f"network       {settings.network.name} {settings.cidr}"]

@@ -116,13 +116,6 @@ def configure_daemon(settings: Settings, after: list) -> None:
                     service="docker.service", restarted=True, _if=any_changed(config, *after))
 
 
-def name_lab_nodes(settings: Settings) -> None:
-    """The nodes reach each other by name (``docker -H tcp://node1:2376`` from node2)."""
-    for node in settings.nodes.values():
-        files.line(name=f"{node.name} in /etc/hosts", path="/etc/hosts",
-                   line=rf"^{node.ip}\s", replace=f"{node.ip} {node.name}")
-
-
 def install_tls(settings: Settings, pki: Pki) -> list:
     """DCFG-6 — the server side of the lab's PKI in /etc/docker/tls, the client side
     in ~/.docker of the TP's users (``docker --tlsverify`` finds it there).
@@ -171,5 +164,4 @@ def deploy(settings: Settings, platform: platforms.Platform, pki: Pki, after: li
     add_users_to_docker_group(settings)
     make_data_volume(settings, platform)
     configure_daemon(settings, after)
-    name_lab_nodes(settings)
     start_tcp_daemon(settings, platform, pki, after)

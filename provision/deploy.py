@@ -1,5 +1,7 @@
 """The lab's pyinfra deploy: the TP's table of contents, one call per section, on
-each node (node1 is the main Docker host; node2 has the daemons only).
+each node (node1 is the main Docker host; node2 has the daemons only). With
+``profile: student`` (lab.yml, LAB_PROFILE), none of the TP's sections: only what the
+TP takes as given (provision/student.py), for the student to do the rest.
 
 Run by ``vagrant up`` / ``vagrant provision`` for one node, or by hand:
 
@@ -18,48 +20,60 @@ import os
 from pyinfra import host
 
 from lab.pki import ensure_pki
-from lab.settings import MAIN_NODE, PKI_DIR, load
+from lab.settings import MAIN_NODE, PKI_DIR, Settings, load
 from provision import (
     api,
     compose,
     daemon,
     daemon_config,
     images,
+    machines,
     operations,
     platform,
     portainer,
     rkt,
     runc,
     security,
+    student,
 )
 
+
+def the_tp(settings: Settings, this: platform.Platform) -> None:
+    """profile: reference — every section of the TP, in its order (but for the two
+    steps the docstring above names)."""
+    pki = ensure_pki(PKI_DIR, {node.name: node.ip for node in settings.nodes.values()})
+    if host.name == MAIN_NODE:
+        rkt.boot_on_cgroup_v1(this)                            # 2. rkt's host, first: reboots
+    runc.deploy(this, settings)                                # Low level — 1. runc
+    named_by_the_daemons = security.prepare_daemon(settings, this)  # 4. Robust conf, for 1.
+    daemon.deploy(settings, this, pki, named_by_the_daemons)   # Docker basics — 1.
+    images.deploy(settings)                                    # the TP's images
+    if host.name == MAIN_NODE:
+        runc.run_bundle(settings)                              # 1. runc: the bundle
+        rkt.deploy(this, settings)                             # Low level — 2. rkt
+        operations.deploy(settings, this)                      # 2. Basic operations
+        api.deploy(this)                                       # 3. HTTP API
+        security.deploy(settings)                              # 4. Robust conf: docker run
+        compose.deploy(settings, this)                         # 5. Compose
+        portainer.deploy(settings, this, pki)                  # 6. GUI: Portainer
+
+    # SELinux (CentOS): what the sections wrote where Docker and systemd read it, labelled
+    # as the policy labels that place (absent paths, e.g. node2's /srv/tp15, are skipped).
+    platform.restore_labels(this, [
+        os.path.dirname(daemon_config.DAEMON_JSON),  # daemon.json, daemon-tcp.json, tls/, …
+        daemon.TCP_UNIT,
+        "/etc/sysctl.d",                             # SEC-1's user namespaces
+        security.LVM_PROFILE,
+        compose.COMPOSE_WRAPPER,
+        compose.STACK_DIR,
+        operations.PAGE_DIR,
+    ])
+
+
 settings = load()
-pki = ensure_pki(PKI_DIR, {node.name: node.ip for node in settings.nodes.values()})
 this = platform.current()
-
-if host.name == MAIN_NODE:
-    rkt.boot_on_cgroup_v1(this)                            # 2. rkt's host, first: reboots
-runc.deploy(this, settings)                                # Low level — 1. runc
-named_by_the_daemons = security.prepare_daemon(settings, this)  # 4. Robust conf, for 1.
-daemon.deploy(settings, this, pki, named_by_the_daemons)   # Docker basics — 1.
-images.deploy(settings)                                    # the TP's images
-if host.name == MAIN_NODE:
-    runc.run_bundle(settings)                              # 1. runc: the bundle
-    rkt.deploy(this, settings)                             # Low level — 2. rkt
-    operations.deploy(settings, this)                      # 2. Basic operations
-    api.deploy(this)                                       # 3. HTTP API
-    security.deploy(settings)                              # 4. Robust conf: docker run
-    compose.deploy(settings, this)                         # 5. Compose
-    portainer.deploy(settings, this, pki)                  # 6. GUI: Portainer
-
-# SELinux (CentOS): what the sections wrote where Docker and systemd read it, labelled as
-# the policy labels that place (absent paths, e.g. node2's /srv/tp15, are skipped).
-platform.restore_labels(this, [
-    os.path.dirname(daemon_config.DAEMON_JSON),  # daemon.json, daemon-tcp.json, tls/, seccomp/
-    daemon.TCP_UNIT,
-    "/etc/sysctl.d",                             # SEC-1's user namespaces
-    security.LVM_PROFILE,
-    compose.COMPOSE_WRAPPER,
-    compose.STACK_DIR,
-    operations.PAGE_DIR,
-])
+machines.name_lab_nodes(settings)                 # both profiles: the machines themselves
+if settings.profile == "student":
+    student.deploy(settings, this)                # what the TP takes as given, no more
+else:
+    the_tp(settings, this)

@@ -61,8 +61,9 @@ def stand_in_imported(reference: str, source: str, tarball: str, changes: list[s
     yield import_command(reference, tarball, changes, sha256)
 
 
-def import_offline_images(settings: Settings) -> None:
-    """Upload and ``docker import`` the stand-ins whose tarball the engine lacks."""
+def read_manifest(names: list[str]) -> dict[str, dict]:
+    """images/build-offline's manifest (TP name -> file, sha256, changes), which must have
+    a stand-in for each of ``names``; DeployError saying what to do, else."""
     manifest_file = OFFLINE_BUILD / "manifest.json"
     if not manifest_file.exists():
         raise DeployError(
@@ -70,10 +71,16 @@ def import_offline_images(settings: Settings) -> None:
             "first with `sudo images/build-offline`, or set images: hub in lab.yml."
         )
     manifest = json.loads(manifest_file.read_text())
-    missing = sorted(set(wanted_images(settings)) - set(manifest))
+    missing = sorted(set(names) - set(manifest))
     if missing:
         raise DeployError(f"{manifest_file} has no stand-in for {', '.join(missing)}: run "
                           "`sudo images/build-offline` and look at its errors.")
+    return manifest
+
+
+def import_offline_images(settings: Settings) -> None:
+    """Upload and ``docker import`` the stand-ins whose tarball the engine lacks."""
+    manifest = read_manifest(list(wanted_images(settings)))
     files.directory(name=f"Create {UPLOAD_DIR}", path=UPLOAD_DIR, mode="700")
     for name, reference in wanted_images(settings).items():
         entry = manifest[name]

@@ -19,35 +19,21 @@ With ``images: offline`` there is no Docker Hub: a registry on the node
 
 from __future__ import annotations
 
-import json
-from io import StringIO
 from pathlib import Path
 from typing import NamedTuple
 
 from pyinfra import host, logger
 from pyinfra.api import FactBase, operation
-from pyinfra.operations import apt, dnf, files, server, systemd
+from pyinfra.operations import apt, dnf, files, server
 
 from lab.settings import REPO, Settings
-from provision import artifacts
+from provision import artifacts, registry
 from provision import platform as platforms
 
 CGROUP_V1 = "systemd.unified_cgroup_hierarchy=0"
 RELEASES = "https://github.com/rkt/rkt/releases/download"
 BUILT = REPO / "rkt" / ".build"  # rkt/build-package's output
 POD_UNIT = "tp-rkt"
-# Debian's registry package starts with htpasswd auth on :5000; the lab's serves the
-# node alone, without auth (what rkt's --insecure-options=http fetch needs).
-REGISTRY_CONFIG = "/etc/docker/registry/config.yml"
-REGISTRY_CONFIG_TEXT = """\
-# The lab's registry (provision/rkt.py): the lab's alpine for rkt, on this node only.
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: /var/lib/docker-registry
-http:
-  addr: {address}
-"""
 
 
 # --- Where the package comes from ------------------------------------------------------
@@ -137,30 +123,6 @@ class RktImages(FactBase):
         return sorted(line.strip() for line in output if line.strip())
 
 
-class RegistryTags(FactBase):
-    """The tags of ``repository`` in the plain-HTTP registry at ``registry`` (empty when
-    it has none; a registry that does not answer within 30 s fails the host).
-
-        host.get_fact(RegistryTags, "127.0.0.1:5050", "alpine")    # -> ['latest']
-    """
-
-    @staticmethod
-    def default() -> list:
-        return []
-
-    def command(self, registry: str, repository: str) -> str:
-        # A registry without the repository answers 404 with an error, no "tags"; one
-        # that was just (re)started refuses connections for seconds under emulation.
-        return (f"curl -sS --retry 30 --retry-connrefused --retry-delay 1 "
-                f"http://{registry}/v2/{repository}/tags/list")
-
-    def process(self, output) -> list[str]:
-        try:
-            return sorted(json.loads("".join(output)).get("tags") or [])
-        except ValueError:
-            return []
-
-
 # --- Operations ------------------------------------------------------------------------
 
 @operation()
@@ -171,17 +133,6 @@ def boots_with(argument: str, command: str):
         host.noop(f"the kernel runs with {argument}")
     else:
         yield command
-
-
-@operation()
-def image_in_registry(image: str, registry: str, repository: str, tag: str):
-    """``skopeo copy docker-daemon:IMAGE docker://REGISTRY/REPOSITORY:TAG`` when the
-    registry lacks the tag."""
-    if tag in host.get_fact(RegistryTags, registry, repository):
-        host.noop(f"{registry}/{repository}:{tag} is served")
-    else:
-        yield (f"skopeo copy --dest-tls-verify=false docker-daemon:{image} "
-               f"docker://{registry}/{repository}:{tag}")
 
 
 @operation()
@@ -290,19 +241,12 @@ def install_rkt(platform: platforms.Platform, settings: Settings) -> bool:
 
 def serve_alpine(platform: platforms.Platform, settings: Settings) -> None:
     """Offline only: the lab's registry on the node serves its alpine, for rkt."""
-    platforms.install_packages(platform, ["docker-registry", "skopeo"],
-                               name="Install a registry and skopeo (offline images, RKT-3)")
-    config = files.put(name=f"Registry on {settings.rkt.registry}, without auth",
-                       src=StringIO(REGISTRY_CONFIG_TEXT.format(address=settings.rkt.registry)),
-                       dest=REGISTRY_CONFIG, mode="644")
-    systemd.service(name="Run docker-registry", service="docker-registry", running=True,
-                    enabled=True, restarted=False)
-    systemd.service(name="Restart docker-registry on its new configuration",
-                    service="docker-registry", restarted=True, _if=config.did_change)
+    registry.serve(platform, settings.rkt.registry, why="offline images, RKT-3")
     repository, _, tag = registry_repository(settings).partition(":")
-    image_in_registry(name=f"Push the lab's alpine to {settings.rkt.registry}",
-                      image=settings.tp_images["alpine"], registry=settings.rkt.registry,
-                      repository=repository, tag=tag or "latest")
+    registry.image_in_registry(name=f"Push the lab's alpine to {settings.rkt.registry}",
+                               source=f"docker-daemon:{settings.tp_images['alpine']}",
+                               registry=settings.rkt.registry, repository=repository,
+                               tag=tag or "latest")
 
 
 def deploy(platform: platforms.Platform, settings: Settings) -> None:

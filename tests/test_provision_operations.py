@@ -21,12 +21,13 @@ from pyinfra.api.exceptions import OperationError
 from pyinfra.facts.files import Directory, File, Sha256File
 
 from lab.settings import Disk
-from provision import disks, engine, platform, portainer, rkt, runc
+from provision import disks, engine, platform, portainer, registry, rkt, runc, student
 
 from .fake_host import FakeHost, run
 
 HERE = Path(__file__).parent
-FACT_CLASSES = {cls.__name__: cls for module in (disks, engine, platform, portainer, rkt, runc)
+MODULES = (disks, engine, platform, portainer, registry, rkt, runc, student)
+FACT_CLASSES = {cls.__name__: cls for module in MODULES
                 for cls in vars(module).values() if isinstance(cls, type) and
                 hasattr(cls, "command") and hasattr(cls, "process")} | {
                     "Directory": Directory, "File": File, "Sha256File": Sha256File}

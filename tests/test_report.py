@@ -138,11 +138,12 @@ def test_the_markdown_report_reads_host_by_host(tmp_path):
     assert "  - Fix: Put the daemon's settings in /etc/docker/daemon.json" in alice
     assert "  - À faire : Mettez la configuration du démon" in alice
     assert "- **GUI-1** SKIP: no Portainer image" in alice  # without "Skipped: "
-    assert lines[-3:-1] == [
+    assert lines[-4:-1] == [
         "alice-1: 1/3 requirements passed (1 of them any working engine passes), graded on "
         "node1's requirements (main Docker host)",
+        f"    next, in the TP's order: DCFG-5 — {load_catalogue()['DCFG-5'].hint_en}",
         "bob-1: 0/2 requirements passed, graded on every requirement (no role); timed out: "
-        "is the VM up, …"]
+        "is the VM up, …"]  # no next step for a host not reached
     assert lines[-1] == (f"Report: {tmp_path / 'requirements.md'}, "
                          f"{tmp_path / 'requirements.html'}")
 
