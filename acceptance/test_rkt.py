@@ -8,7 +8,7 @@ with ``images: offline``, the lab's alpine from the node's registry (lab.yml
 import pytest
 
 from lab.settings import MAIN_NODE
-from provision import rkt
+from provision import artifacts, rkt
 from provision.platform import PLATFORMS
 
 pytestmark = pytest.mark.nodes(MAIN_NODE)
@@ -31,7 +31,7 @@ def rkt_installed(host, settings):
 
 def _why_the_lab_has_none(settings) -> str:
     """On a lab that found no package to install, provisioning's reason."""
-    source = rkt.package_source(PLATFORMS[settings.distribution], settings)
+    source = artifacts.rkt_package_source(PLATFORMS[settings.distribution], settings)
     return f" This lab had none to install: {source.where}." if source.kind == "none" else ""
 
 

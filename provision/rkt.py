@@ -9,7 +9,7 @@ Requirements: RKT-5 (the boot on cgroup v1 that rkt's stage1 needs, first, since
 reboots the node), RKT-1 (the package), RKT-2 … RKT-4 (rkt's commands; the pod under
 systemd-run is left running as the transient unit ``tp-rkt``).
 
-Where the package comes from (``package_source``), first found: the artifacts folder
+Where the package comes from (``artifacts.rkt_package_source``), first found: the artifacts folder
 (``artifacts`` / ``LAB_ARTIFACTS``), the package ``rkt/build-package`` built on this
 host from rkt's released source, else rkt's GitHub release page. Its sha256 is checked
 against lab.yml's ``rkt.deb_sha256`` / ``rkt.rpm_sha256``, or printed to pin there.
@@ -19,64 +19,16 @@ With ``images: offline`` there is no Docker Hub: a registry on the node
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import NamedTuple
-
 from pyinfra import host, logger
 from pyinfra.api import FactBase, operation
 from pyinfra.operations import apt, dnf, files, server
 
-from lab.settings import REPO, Settings
+from lab.settings import Settings
 from provision import artifacts, registry
 from provision import platform as platforms
 
 CGROUP_V1 = "systemd.unified_cgroup_hierarchy=0"
-RELEASES = "https://github.com/rkt/rkt/releases/download"
-BUILT = REPO / "rkt" / ".build"  # rkt/build-package's output
 POD_UNIT = "tp-rkt"
-
-
-# --- Where the package comes from ------------------------------------------------------
-
-class PackageSource(NamedTuple):
-    """``kind`` is ``file`` (a path on this host), ``built`` (one rkt/build-package made
-    here), ``url``, or ``none`` (``where`` says why)."""
-
-    kind: str
-    where: str
-    pinned: str | None  # the sha256 lab.yml pins for it, if any
-
-
-def package_name(platform: platforms.Platform, version: str) -> str:
-    """The official release's file name.
-
-    >>> package_name(platforms.PLATFORMS["debian-12"], "1.29.0")
-    'rkt_1.29.0-1_amd64.deb'
-    >>> package_name(platforms.PLATFORMS["centos-stream-9"], "1.29.0")
-    'rkt-1.29.0-1.x86_64.rpm'
-    """
-    if platform.package_manager == "apt":
-        return f"rkt_{version}-1_amd64.deb"
-    return f"rkt-{version}-1.x86_64.rpm"
-
-
-def package_source(platform: platforms.Platform, settings: Settings,
-                   built: Path = BUILT) -> PackageSource:
-    """The artifacts folder's package, else the one built here, else the release page
-    (unless the lab is offline: then none, saying what to do)."""
-    name = package_name(platform, settings.versions.rkt)
-    pinned = settings.rkt.rpm_sha256 if name.endswith(".rpm") else settings.rkt.deb_sha256
-    if settings.artifacts and (settings.artifacts / name).is_file():
-        return PackageSource("file", str(settings.artifacts / name), pinned)
-    if (built / name).is_file():
-        return PackageSource("built", str(built / name), None)  # no official sha256
-    if settings.images == "offline":
-        folder = f"the artifacts folder {settings.artifacts}" if settings.artifacts else \
-            "no artifacts folder (artifacts / LAB_ARTIFACTS)"
-        return PackageSource("none", f"no {name}: {folder}, none built in {built} "
-                             "(run rkt/build-package), and an offline lab downloads nothing",
-                             None)
-    return PackageSource("url", f"{RELEASES}/v{settings.versions.rkt}/{name}", pinned)
 
 
 # --- Facts -----------------------------------------------------------------------------
@@ -219,11 +171,11 @@ def install_rkt(platform: platforms.Platform, settings: Settings) -> bool:
     """RKT-1 — the release package, as the TP's ``rpm -ivh rkt-1.29.0-1.x86_64.rpm``
     (``apt install ./rkt_1.29.0-1_amd64.deb`` on Debian). False, said in one line, when
     no package can be had."""
-    source = package_source(platform, settings)
+    source = artifacts.rkt_package_source(platform, settings)
     if source.kind == "none":
         logger.warning(f"{host.print_prefix}rkt (RKT-1 … RKT-4): not installed, {source.where}")
         return False
-    name = package_name(platform, settings.versions.rkt)
+    name = artifacts.rkt_package_name(platform, settings.versions.rkt)
     dest = f"{artifacts.CACHE}/{name}"
     if source.kind in ("file", "built"):
         files.put(name=f"Copy {source.where} to the node (RKT-1)", src=source.where, dest=dest,

@@ -26,8 +26,8 @@ from pyinfra.operations import files
 
 from lab.oci import oci_archive
 from lab.settings import MAIN_NODE, REPO, Settings
+from provision import artifacts, registry
 from provision import platform as platforms
-from provision import registry, rkt
 from provision.daemon_config import DAEMON_JSON
 from provision.images import OFFLINE_BUILD, UPLOAD_DIR, read_manifest
 
@@ -141,7 +141,7 @@ def hand_out_files(platform: platforms.Platform, settings: Settings) -> None:
     if settings.images == "offline":
         files.sync(name=f"The app's wheels: {folder}/app/wheels", src=str(APP / "wheels"),
                    dest=f"{folder}/app/wheels", exclude=".gitignore")
-    source = rkt.package_source(platform, settings)
+    source = artifacts.rkt_package_source(platform, settings)
     package = None
     if source.kind in ("file", "built"):
         package = Path(source.where).name

@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 
 from lab.settings import load
-from provision import rkt
+from provision import artifacts, rkt
 from provision.platform import PLATFORMS
 
 DEBIAN, CENTOS = PLATFORMS["debian-12"], PLATFORMS["centos-stream-9"]
@@ -17,26 +17,28 @@ def test_the_artifacts_folder_comes_first_with_lab_yml_pin(tmp_path, offline):
     (built / "rkt_1.29.0-1_amd64.deb").write_bytes(b"other")
     pinned = dataclasses.replace(offline.rkt, deb_sha256="a" * 64)
     settings = dataclasses.replace(offline, artifacts=tmp_path, rkt=pinned)
-    assert rkt.package_source(DEBIAN, settings, built) == rkt.PackageSource(
+    assert artifacts.rkt_package_source(DEBIAN, settings, built) == artifacts.PackageSource(
         "file", str(tmp_path / "rkt_1.29.0-1_amd64.deb"), "a" * 64)
 
 
 def test_a_package_built_here_is_used_and_never_pinned(tmp_path, offline):
     (tmp_path / "rkt_1.29.0-1_amd64.deb").write_bytes(b"deb")
     pinned = dataclasses.replace(offline.rkt, deb_sha256="a" * 64)
-    source = rkt.package_source(DEBIAN, dataclasses.replace(offline, rkt=pinned), tmp_path)
-    assert source == rkt.PackageSource("built", str(tmp_path / "rkt_1.29.0-1_amd64.deb"), None)
+    source = artifacts.rkt_package_source(DEBIAN, dataclasses.replace(offline, rkt=pinned),
+                                          tmp_path)
+    assert source == artifacts.PackageSource("built", str(tmp_path / "rkt_1.29.0-1_amd64.deb"),
+                                             None)
 
 
 def test_an_offline_lab_without_a_package_says_what_to_do(tmp_path, offline):
-    source = rkt.package_source(DEBIAN, offline, tmp_path)
+    source = artifacts.rkt_package_source(DEBIAN, offline, tmp_path)
     assert source.kind == "none"
     assert "no rkt_1.29.0-1_amd64.deb" in source.where and "rkt/build-package" in source.where
 
 
 def test_otherwise_the_release_page_with_the_distribution_s_package(tmp_path):
     settings = load(environ={})
-    assert rkt.package_source(CENTOS, settings, tmp_path) == rkt.PackageSource(
+    assert artifacts.rkt_package_source(CENTOS, settings, tmp_path) == artifacts.PackageSource(
         "url", "https://github.com/rkt/rkt/releases/download/v1.29.0/rkt-1.29.0-1.x86_64.rpm",
         None)
 
