@@ -35,7 +35,7 @@ VENV_COMMANDS = {"pytest", "pyinfra", "ruff", "tox"}
 CONDITIONAL = {"systemctl"}
 BASH_WORDS = set("""
     . : [ [[ ]] { } ! alias break case cd command continue declare do done elif else esac
-    compgen eval exec exit export fi for function getopts hash if in local mapfile popd pushd
+    compgen eval exec exit export fi for function getopts hash if in kill local mapfile popd pushd
     pwd read readonly return set shift shopt source test then trap type typeset ulimit umask
     unset until wait while
 """.split())
