@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import shlex
 import tarfile
 from pathlib import Path
@@ -84,21 +85,25 @@ def layout_files(rootfs: bytes, changes: list[str], tag: str = "latest") -> dict
         "schemaVersion": 2, "mediaType": MANIFEST, "config": config, "layers": [layer]}),
         MANIFEST)
     manifest["annotations"] = {"org.opencontainers.image.ref.name": tag}
-    files = {f"blobs/sha256/{blob['digest'].split(':')[1]}": data for blob, data in
-             ((layer, layer_data), (config, config_data), (manifest, manifest_data))}
-    files["oci-layout"] = _json({"imageLayoutVersion": "1.0.0"})
-    files["index.json"] = _json({"schemaVersion": 2, "manifests": [manifest]})
+    files = {"oci-layout": _json({"imageLayoutVersion": "1.0.0"}),
+             "index.json": _json({"schemaVersion": 2, "manifests": [manifest]})}
+    for blob, data in sorted(((layer, layer_data), (config, config_data),
+                              (manifest, manifest_data)), key=lambda pair: pair[0]["digest"]):
+        files[f"blobs/sha256/{blob['digest'].split(':')[1]}"] = data
     return files
 
 
 def write_archive(files: dict[str, bytes], path: Path) -> None:
-    """A tar of ``files`` (what skopeo's ``oci-archive:`` reads), without timestamps."""
-    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as archive:
-        for name in ["oci-layout", "index.json", *sorted(set(files) - {"oci-layout",
-                                                                        "index.json"})]:
+    """A tar of ``files`` in their order (what skopeo's ``oci-archive:`` and ``docker
+    load`` read), without timestamps; written beside ``path`` and renamed, so that
+    ``path`` is whole when it exists."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as archive:
+        for name in files:
             entry = tarfile.TarInfo(name)
             entry.size, entry.mode = len(files[name]), 0o644
             archive.addfile(entry, io.BytesIO(files[name]))
+    partial.rename(path)
 
 
 def oci_archive(rootfs_tar: Path, changes: list[str], folder: Path) -> Path:
@@ -109,7 +114,5 @@ def oci_archive(rootfs_tar: Path, changes: list[str], folder: Path) -> Path:
     path = folder / f"{rootfs_tar.stem}-{inputs}.oci.tar"
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".partial")
-        write_archive(layout_files(rootfs, changes), partial)
-        partial.rename(path)
+        write_archive(layout_files(rootfs, changes), path)
     return path

@@ -2,29 +2,32 @@
 names lab.yml gives them (``tp_images``).
 
     images: hub      docker pull alpine:latest …        (what a student does)
-    images: offline  docker import --change 'CMD …' alpine.tar alpine:latest
-                     from stand-ins built on the host by images/build-offline
+    images: offline  docker load -i alpine-….docker.tar
+                     stand-ins built on the host by images/build-offline, in archives
+                     made from them on the host (lab/docker_archive.py); by hand:
+                     docker import --change 'CMD …' alpine.tar alpine:latest
 
 node1, the main Docker host, gets every image; node2 gets alpine.
 Requirements that need them: RUNC-4, OPS-1 … OPS-6, API-1 … API-3, CMP-*.
 """
 
 import json
-import shlex
 
 from pyinfra import host
 from pyinfra.api import operation
 from pyinfra.api.exceptions import DeployError
 from pyinfra.operations import files
 
+from lab.docker_archive import StandIn, docker_archives
 from lab.settings import MAIN_NODE, REPO, Settings
 from provision import engine
 from provision.engine import ImageIds
 
 OFFLINE_BUILD = REPO / "images" / ".build"
+LOAD_BUILD = OFFLINE_BUILD / "load"
 UPLOAD_DIR = "/var/cache/tp15-images"
-# Marks an imported stand-in with the sha256 of its tarball, so that a rebuilt
-# stand-in is imported again and an unchanged one is not.
+# Marks a loaded stand-in with the sha256 of its tarball, so that a rebuilt
+# stand-in is loaded again and an unchanged one is not.
 ROOTFS_LABEL = "org.tp15.rootfs-sha256"
 
 
@@ -35,30 +38,28 @@ def wanted_images(settings: Settings) -> dict[str, str]:
     return {"alpine": settings.tp_images["alpine"]}
 
 
-def import_command(reference: str, tarball: str, changes: list[str], sha256: str) -> str:
-    """``docker import`` of a stand-in with its image config, then drop the tarball
-    and the stand-in it replaces.
+def load_command(archive: str) -> str:
+    """``docker load`` of a stand-in's archive, then drop the archive and the stand-in it
+    replaces.
 
-        >>> print(import_command("alpine:latest", "/tmp/a.tar", ['CMD ["/bin/sh"]'], "ab12"))
-        docker import --change 'CMD ["/bin/sh"]' --change 'LABEL org.tp15.rootfs-sha256=ab12'
-            /tmp/a.tar alpine:latest && rm -f /tmp/a.tar && docker image prune -f ...
+        >>> print(load_command("/var/cache/tp15-images/alpine-0123.docker.tar"))
+        docker load -i /var/cache/tp15-images/alpine-0123.docker.tar
+            && rm -f /var/cache/tp15-images/alpine-0123.docker.tar
+            && docker image prune -f --filter label=org.tp15.rootfs-sha256
     """
-    options = " ".join(f"--change {shlex.quote(change)}"
-                       for change in [*changes, f"LABEL {ROOTFS_LABEL}={sha256}"])
-    return (f"docker import {options} {tarball} {reference} && rm -f {tarball} && "
+    return (f"docker load -i {archive} && rm -f {archive} && "
             f"docker image prune -f --filter label={ROOTFS_LABEL}")
 
 
 @operation()
-def stand_in_imported(reference: str, source: str, tarball: str, changes: list[str],
-                      sha256: str):
-    """``docker import`` the stand-in tarball ``source`` (uploaded as ``tarball``) as
-    ``reference``, unless the engine has it with this ``sha256`` label already."""
+def stand_in_loaded(reference: str, source: str, archive: str, sha256: str):
+    """``docker load`` the stand-in's archive ``source`` (uploaded as ``archive``), which
+    tags it ``reference``, unless the engine has it with this ``sha256`` label already."""
     if host.get_fact(ImageIds, reference, f"{ROOTFS_LABEL}={sha256}"):
         host.noop(f"{reference} is the current stand-in")
         return
-    yield from files.put._inner(src=source, dest=tarball, mode="600")
-    yield import_command(reference, tarball, changes, sha256)
+    yield from files.put._inner(src=source, dest=archive, mode="600")
+    yield load_command(archive)
 
 
 def read_manifest(names: list[str]) -> dict[str, dict]:
@@ -78,16 +79,32 @@ def read_manifest(names: list[str]) -> dict[str, dict]:
     return manifest
 
 
-def import_offline_images(settings: Settings) -> None:
-    """Upload and ``docker import`` the stand-ins whose tarball the engine lacks."""
-    manifest = read_manifest(list(wanted_images(settings)))
-    files.directory(name=f"Create {UPLOAD_DIR}", path=UPLOAD_DIR, mode="700")
-    for name, reference in wanted_images(settings).items():
+def stand_ins(settings: Settings) -> list[StandIn]:
+    """This node's stand-ins from images/build-offline's manifest, each labelled with its
+    tarball's sha256 (how a rebuilt one is told from the one the engine has)."""
+    wanted = wanted_images(settings)
+    manifest = read_manifest(list(wanted))
+    found = []
+    for name, reference in wanted.items():
         entry = manifest[name]
-        stand_in_imported(
-            name=f"docker import the {name} stand-in as {reference}", reference=reference,
-            source=str(OFFLINE_BUILD / entry["file"]), tarball=f"{UPLOAD_DIR}/{entry['file']}",
-            changes=entry["changes"], sha256=entry["sha256"])
+        found.append(StandIn(name, reference, OFFLINE_BUILD / entry["file"], entry["sha256"],
+                             [*entry["changes"], f"LABEL {ROOTFS_LABEL}={entry['sha256']}"],
+                             entry.get("base")))
+    return found
+
+
+def load_offline_images(settings: Settings) -> None:
+    """Upload and ``docker load`` the stand-ins the engine lacks (nginx, redis and python
+    share a layer: lab/docker_archive.py)."""
+    wanted = stand_ins(settings)
+    archives = docker_archives(wanted, LOAD_BUILD)
+    files.directory(name=f"Create {UPLOAD_DIR}", path=UPLOAD_DIR, mode="700")
+    for stand_in in wanted:
+        archive = archives[stand_in.name]
+        stand_in_loaded(
+            name=f"docker load the {stand_in.name} stand-in as {stand_in.reference}",
+            reference=stand_in.reference, source=str(archive),
+            archive=f"{UPLOAD_DIR}/{archive.name}", sha256=stand_in.sha256)
 
 
 def deploy(settings: Settings) -> None:
@@ -96,4 +113,4 @@ def deploy(settings: Settings) -> None:
         for reference in wanted_images(settings).values():
             engine.image_pulled(name=f"docker pull {reference}", reference=reference)
     else:
-        import_offline_images(settings)
+        load_offline_images(settings)

@@ -5,7 +5,6 @@ import json
 from lab.catalogue import load_catalogue
 from lab.settings import load
 from provision.daemon_config import main_daemon_json, tcp_daemon_json
-from provision.images import import_command
 from provision.security import HARDENED_OPTIONS
 
 
@@ -28,17 +27,6 @@ def test_tcp_daemon_shares_nothing_with_the_main_one_but_its_hardening():
     # its own bridge: with "bridge": "none" dockerd deletes docker0, the main daemon's
     assert tcp["bridge"] == "docker-tcp0" and tcp["iptables"] is False
     json.dumps(tcp)
-
-
-def test_import_command_sets_the_image_config_and_the_rootfs_label():
-    command = import_command("nginx:latest", "/var/cache/x/nginx.tar",
-                             ['CMD ["nginx", "-g", "daemon off;"]', "EXPOSE 80"], "ab12")
-    assert command == (
-        "docker import --change 'CMD [\"nginx\", \"-g\", \"daemon off;\"]' --change 'EXPOSE 80' "
-        "--change 'LABEL org.tp15.rootfs-sha256=ab12' /var/cache/x/nginx.tar nginx:latest "
-        "&& rm -f /var/cache/x/nginx.tar "
-        "&& docker image prune -f --filter label=org.tp15.rootfs-sha256"
-    )
 
 
 def test_a_node_with_a_thinpool_disk_uses_devicemapper_direct_lvm():
