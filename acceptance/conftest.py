@@ -178,6 +178,7 @@ def _second_node() -> str:
     return next(name for name in load().nodes if name != MAIN_NODE)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group markers
 def pytest_collection_modifyitems(config, items):
     """Record each test's host; drop (not skip) the node-specific tests on a host that
     plays another node (on the lab, the other nodes; elsewhere, by role), and the checks

@@ -1,5 +1,10 @@
 """The acceptance suite reaches the lab's nodes with the SSH configs the Vagrantfile wrote."""
 
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -89,3 +94,24 @@ def test_the_controller_hands_the_lab_hosts_to_each_worker():
                            workerinput={})
     suite.pytest_configure_node(node)
     assert node.workerinput["lab_hosts"] == "a,b"
+
+
+def test_with_xdist_each_graded_host_keeps_to_one_worker(tmp_path):
+    """``-n 2 --dist loadgroup`` grades hosts side by side, each host's checks in order in
+    one worker: two of one host's checks at once would race (CMP-6 takes the stack down
+    while OPS-3 looks into one of its containers). Hosts nobody answers: every check errors,
+    which is enough to see where each ran."""
+    inventory = tmp_path / "class.yml"
+    inventory.write_text("hosts:\n"
+                         "  - {name: one, address: 127.0.0.1, port: 9, user: u, role: main}\n"
+                         "  - {name: two, address: 127.0.0.1, port: 9, user: u, role: second}\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "acceptance/test_runc.py", "--inventory", str(inventory),
+         "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider", "-v",
+         "--report-dir", str(tmp_path)],
+        cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=120)
+    workers = defaultdict(set)
+    for worker, host in re.findall(r"^\[(gw\d)\] .*\[paramiko://(\w+)\]", run.stdout, re.M):
+        workers[host].add(worker)
+    assert set(workers) == {"one", "two"}, run.stdout[-2000:] + run.stderr[-2000:]
+    assert all(len(used) == 1 for used in workers.values()), dict(workers)
