@@ -161,9 +161,9 @@ def _write_group(group: list[StandIn], paths: dict[str, Path]) -> None:
     for stand_in, entries in zip(group, images, strict=True):
         rest = [entry for entry in entries if entry[0].name not in common]
         created = max((info.mtime for info, _ in entries), default=0)
-        write_archive(archive_files(stand_in.reference, stand_in.changes,
-                             [*base_layer, (layer(rest), _made_by(stand_in))], created),
-               paths[stand_in.name])
+        files = archive_files(stand_in.reference, stand_in.changes,
+                              [*base_layer, (layer(rest), _made_by(stand_in))], created)
+        write_archive(files, paths[stand_in.name])
 
 
 def docker_archives(stand_ins: list[StandIn], folder: Path) -> dict[str, Path]:

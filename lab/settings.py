@@ -6,7 +6,7 @@
 
 SCHEMA (with the `key()` fields of the dataclasses it names) gives each key an example and the
 checks its value must pass; ENVIRONMENT names the LAB_* variables that override keys; RULES check
-across keys. One walk applies them all and reports every problem at once.
+across keys. One walk (lab/schema.py) applies them all and reports every problem at once.
 `.venv/bin/python -m lab.settings [--json]` prints a summary (or JSON, for the Vagrantfile, which
 runs it on every command: hence only the standard library and PyYAML; pydantic adds 0.2 s).
 """
@@ -14,25 +14,32 @@ runs it on every command: hence only the standard library and PyYAML; pydantic a
 from __future__ import annotations
 
 import argparse
-import difflib
 import ipaddress
 import json
 import os
-import re
 import sys
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-try:
-    import yaml
-except ImportError:  # a Python without the project's requirements, e.g. the system's
-    raise SystemExit(
-        "lab.settings needs PyYAML, which the project's virtualenv has: run "
-        "`.venv/bin/python -m lab.settings`, or make the venv first (README, 'Set up the host')."
-    ) from None
+from lab.schema import (
+    Check,
+    Key,
+    Section,
+    SettingsError,
+    Walk,
+    choice,
+    is_ipv4,
+    is_text,
+    key,
+    matches,
+    size_bytes,
+    size_checks,
+    version_key,
+    whole,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = REPO / "lab.yml"
@@ -58,119 +65,13 @@ def ssh_config_file(node: str) -> Path:
     return STATE_DIR / f"ssh-config.{node}"
 
 
-class SettingsError(ValueError):
-    """lab.yml (or a LAB_* variable) is wrong; the message lists every problem, one a line."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = list(problems)
-
-
-# ---- How the schema is written --------------------------------------------------------------
-
-class Check(NamedTuple):
-    """A test a value must pass, else "KEY: VALUE problem; fix" is reported (fix: "use e.g.
-    EXAMPLE" unless given). `problem(value)` and `fix(value, var)` may be functions, `var`
-    being the LAB_* variable the value came from (None: lab.yml)."""
-
-    ok: Callable[[Any], Any]
-    problem: str | Callable[[Any], str]
-    fix: str | Callable[[Any, str | None], str] | None = None
-
-
-class Key:
-    """A key holding one value, as `example` shows; an optional one may be null or left out."""
-
-    def __init__(self, example: Any, *checks: Check, note: str = "", optional: bool = False):
-        self.example, self.checks, self.note, self.optional = example, checks, note, optional
-
-
-class Section:
-    """A key holding keys; `make(**values)` builds what the loader returns. Given a dataclass
-    instead of keys, its fields' Keys (`key()`) are the keys and it is `make`."""
-
-    def __init__(self, keys: dict[str, Key | Section] | type, make: Callable[..., Any] = dict,
-                 optional: bool = False):
-        if isinstance(keys, type):
-            keys, make = {f.name: f.metadata["key"] for f in fields(keys)}, keys
-        self.keys, self.make, self.optional = keys, make, optional
-
-
-def key(example: Any, *checks: Check, note: str = "", optional: bool = False) -> Any:
-    """A dataclass field read from lab.yml (see Key)."""
-    return field(metadata={"key": Key(example, *checks, note=note, optional=optional)})
-
-
-def _whole(low: float, high: float = float("inf")) -> Callable[[Any], bool]:
-    """A test for a whole number from `low` to `high`; YAML's `yes` is a bool, not a count.
-
-    >>> _whole(1, 65535)(2376), _whole(1)(True), _whole(1)("2")
-    (True, False, False)
-    """
-    return lambda value: type(value) is int and low <= value <= high
-
-
-def _matches(pattern: str) -> Callable[[Any], bool]:
-    return lambda value: isinstance(value, str) and re.fullmatch(pattern, value) is not None
-
-
-def _is_text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
-def _is_ipv4(value: Any) -> bool:
-    try:
-        return bool(ipaddress.IPv4Address(value if isinstance(value, str) else ""))
-    except ValueError:
-        return False
-
-
-def _bytes(size: str) -> int:
-    """
-    >>> _bytes("512M"), _bytes("4G")
-    (536870912, 4294967296)
-    """
-    return int(size[:-1]) * 1024 ** {"M": 2, "G": 3}[size[-1]]
-
-
-def _size(minimum: str, too_small: str) -> tuple[Check, Check]:
-    """The checks of a size like 4G or 512M that must be at least `minimum`."""
-    return (Check(_matches(r"[1-9][0-9]*[MG]"), "is not a size",
-                  "write a whole number and M or G, e.g. 4G or 512M"),
-            Check(lambda size: _bytes(size) >= _bytes(minimum), too_small))
-
-
-def _did_you_mean(word: str, words: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(words), n=1)
-    return f"did you mean {close[0]!r}?" if close else ""
-
-
-def _choice(*choices: str) -> Key:
-    listed = ", ".join(choices)
-
-    def fix(value: Any, var: str | None) -> str:
-        use = f"set {var} to one of them, or unset it to use lab.yml's" if var else (
-            "use one of them")
-        return f"{_did_you_mean(str(value), choices)} {use}".lstrip()
-
-    return Key(choices[0], Check(lambda value: value in choices, f"is not one of {listed}", fix),
-               note=f" (one of {listed})")
-
-
-def _version(example: str, *checks: Check) -> Any:
-    """A version field, which YAML reads as a number unless it is quoted."""
-    return key(f'"{example}"', Check(lambda value: isinstance(value, str), lambda value: (
-        f"is a {'number' if type(value) in (int, float) else type(value).__name__}, not a string "
-        "(YAML reads an unquoted version as a number)"), f'quote it, e.g. "{example}"'), *checks)
-
-
-VERSION = Check(_matches(r"[0-9]+\.[0-9]+\.[0-9]+"), "does not look like X.Y.Z")
-SIMPLE_NAME = Check(_matches(r"[a-z0-9-]+"), "is not a simple name (lower-case letters, digits, -)")
-TCP_PORT = Check(_whole(1, 65535), "is not a TCP port")
+VERSION = Check(matches(r"[0-9]+\.[0-9]+\.[0-9]+"), "does not look like X.Y.Z")
+SIMPLE_NAME = Check(matches(r"[a-z0-9-]+"), "is not a simple name (lower-case letters, digits, -)")
+TCP_PORT = Check(whole(1, 65535), "is not a TCP port")
 # A pinned sha256 (the example: that of nothing), or null: provisioning prints the value it
 # found, to pin it.
 SHA256 = Key("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", Check(
-    _matches(r"[0-9a-f]{64}"), "is not a sha256 (64 lower-case hex digits)"), note=", or null",
+    matches(r"[0-9a-f]{64}"), "is not a sha256 (64 lower-case hex digits)"), note=", or null",
     optional=True)
 
 
@@ -179,22 +80,22 @@ SHA256 = Key("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 @dataclass(frozen=True)
 class Versions:
     # devicemapper, which SEC-4 needs, was removed from Docker Engine 25.
-    docker: str = _version("24.0.9", VERSION, Check(
+    docker: str = version_key("24.0.9", VERSION, Check(
         lambda version: int(version.split(".")[0]) <= 24, "is Docker Engine 25 or later, which "
         "removed the devicemapper storage driver the TP needs (SEC-4)",
         'pin a 24.x release, e.g. "24.0.9"'))
     # Docker's containerd.io package, which also brings runc. Engine 24's packages came beside
     # containerd.io 1.6 (its static binaries carried containerd 1.7); Docker's repository now
     # resolves an unpinned containerd.io to 2.x, which no Engine 24 was built or tested with.
-    containerd: str = _version("1.6.28", VERSION, Check(
+    containerd: str = version_key("1.6.28", VERSION, Check(
         lambda version: int(version.split(".")[0]) <= 1, "is containerd 2 or later, which Docker "
         "Engine 24 never shipped with (versions.docker)",
         'pin the containerd.io 1.6 that Engine 24 shipped with, e.g. "1.6.28"'))
-    buildx: str = _version("0.12.1", VERSION)  # docker-buildx-plugin
-    compose: str = _version("2.27.0", VERSION)
-    rkt: str = _version("1.29.0", VERSION)
-    portainer: str = _version("2.39.4", VERSION)  # Portainer CE (GUI-1)
-    moby_seccomp: str = _version("v20.10.24", Check(
+    buildx: str = version_key("0.12.1", VERSION)  # docker-buildx-plugin
+    compose: str = version_key("2.27.0", VERSION)
+    rkt: str = version_key("1.29.0", VERSION)
+    portainer: str = version_key("2.39.4", VERSION)  # Portainer CE (GUI-1)
+    moby_seccomp: str = version_key("v20.10.24", Check(
         lambda tag: seccomp_profile(tag).is_file(),
         lambda tag: f"has no profile provision/seccomp/{tag}.json in the repository",
         lambda *_: "use one of " + ", ".join(sorted(p.stem for p in SECCOMP_DIR.glob("*.json")))
@@ -204,7 +105,7 @@ class Versions:
 @dataclass(frozen=True)
 class Network:
     name: str = key("tp15-lab", SIMPLE_NAME)
-    prefix: int = key(24, Check(_whole(8, 30), "is not a prefix length between 8 and 30"),
+    prefix: int = key(24, Check(whole(8, 30), "is not a prefix length between 8 and 30"),
                       note=" (a /24 network like 192.168.56.0/24)")
 
 
@@ -237,16 +138,16 @@ class Node:
 
 @dataclass(frozen=True)
 class Daemon:  # the main dockerd's configuration (TP "Docker basics — 1. Basic configuration")
-    data_root: str = key("/data", Check(lambda root: _is_text(root) and root.startswith("/")
+    data_root: str = key("/data", Check(lambda root: is_text(root) and root.startswith("/")
                                         and root != "/", "is not an absolute path below /"))
     oom_score_adjust: int = key(-800, Check(
-        _whole(-1000, DOCKER_DEFAULT_OOM_SCORE_ADJUST - 1),
+        whole(-1000, DOCKER_DEFAULT_OOM_SCORE_ADJUST - 1),
         f"must be an integer from -1000 to {DOCKER_DEFAULT_OOM_SCORE_ADJUST - 1}: below Docker's "
         f"default ({DOCKER_DEFAULT_OOM_SCORE_ADJUST}) so that the kernel kills containers before "
         "the daemon"))
     users: tuple[str, ...] = key("[vagrant]", Check(  # put in group docker
         lambda users: isinstance(users, list) and users != []
-        and all(map(_matches(r"[a-z_][a-z0-9_-]*"), users)), "is not a list of user names"))
+        and all(map(matches(r"[a-z_][a-z0-9_-]*"), users)), "is not a list of user names"))
     tcp_port: int = key(2376, TCP_PORT, note=" (Docker's TLS port)")  # docker-tcp.service, mTLS
 
     def __post_init__(self) -> None:
@@ -256,22 +157,22 @@ class Daemon:  # the main dockerd's configuration (TP "Docker basics — 1. Basi
 @dataclass(frozen=True)
 class Security:  # TP "Docker basics — 4. Robust conf" (SEC-*)
     max_user_namespaces: int = key(15000, Check(  # SEC-1: user.max_user_namespaces
-        _whole(1), "must be a whole number above 0 (0 disables user namespaces, which "
+        whole(1), "must be a whole number above 0 (0 disables user namespaces, which "
         "userns-remap needs)"))
     # SEC-4/SEC-5: devicemapper's dm.basesize, each container's disk
-    dm_basesize: str = key("1G", *_size("512M", "is too small: the TP's images must fit in a "
+    dm_basesize: str = key("1G", *size_checks("512M", "is too small: the TP's images must fit in a "
                                         "container's disk (at least 512M)"))
 
     @property
     def dm_basesize_bytes(self) -> int:
         """dm_basesize in bytes: ``1G`` is 1073741824."""
-        return _bytes(self.dm_basesize)
+        return size_bytes(self.dm_basesize)
 
 
 @dataclass(frozen=True)
 class Rkt:  # TP "Low level containerization — 2. avec rkt" (RKT-*)
     # images: offline — the node's own registry, HOST:PORT, serving alpine
-    registry: str = key("127.0.0.1:5050", Check(_matches(r"[A-Za-z0-9.-]+:[0-9]{1,5}"),
+    registry: str = key("127.0.0.1:5050", Check(matches(r"[A-Za-z0-9.-]+:[0-9]{1,5}"),
                                                 "is not HOST:PORT"))
     deb_sha256: str | None = field(metadata={"key": SHA256})  # of rkt's official packages
     rpm_sha256: str | None = field(metadata={"key": SHA256})
@@ -285,7 +186,7 @@ class Portainer:  # TP "6. GUI ?" (GUI-*)
 @dataclass(frozen=True)
 class Student:  # profile: student — what the TP takes as given (provision/student.py)
     # on each node: what the TP hands out (the app) and what the network cannot give (rkt's package)
-    files: str = key("/opt/tp15", Check(lambda path: _is_text(path) and path.startswith("/")
+    files: str = key("/opt/tp15", Check(lambda path: is_text(path) and path.startswith("/")
                                         and path != "/", "is not an absolute path below /"))
     # images: offline — node1's registry, the nodes' Docker Hub mirror once Docker is installed
     registry_port: int = key(5050, TCP_PORT)
@@ -356,38 +257,38 @@ PUBLISHED_PORTS = {"nginx": 8080, "front": 80, "portainer": 9443}
 
 
 SCHEMA = Section({
-    "profile": _choice("reference", "student"),
-    "distribution": _choice(*DISTRIBUTIONS),
-    "provider": _choice(*PROVIDERS),
-    "engine": _choice("docker-ce", "distribution"),
-    "images": _choice("hub", "offline"),
-    "artifacts": Key("../artifacts", Check(_is_text, "is not a folder name"), note=", or null",
+    "profile": choice("reference", "student"),
+    "distribution": choice(*DISTRIBUTIONS),
+    "provider": choice(*PROVIDERS),
+    "engine": choice("docker-ce", "distribution"),
+    "images": choice("hub", "offline"),
+    "artifacts": Key("../artifacts", Check(is_text, "is not a folder name"), note=", or null",
                      optional=True),
     "versions": Section(Versions),
     "boxes": Section({distribution: Section({
-        provider: Key("generic/centos9s", Check(_is_text, "is not a box name"), optional=True)
+        provider: Key("generic/centos9s", Check(is_text, "is not a box name"), optional=True)
         for provider in PROVIDERS}, optional=True) for distribution in DISTRIBUTIONS},
         optional=True),
     "libvirt": Section({
-        "driver": _choice("kvm", "qemu"),
+        "driver": choice("kvm", "qemu"),
         "prefix": Key("tp15-", SIMPLE_NAME, note=" (domains become tp15-node1, tp15-node2)"),
     }),
     "network": Section(Network),
     "nodes": Section({name: Section({
-        "ip": Key(ip, Check(_is_ipv4, "is not an IPv4 address")),
-        "cpus": Key(1, Check(_whole(1), "is not a whole number of CPUs, at least 1")),
-        "memory": Key(2048, Check(_whole(1024), "is not a whole number of MiB, at least 1024"),
+        "ip": Key(ip, Check(is_ipv4, "is not an IPv4 address")),
+        "cpus": Key(1, Check(whole(1), "is not a whole number of CPUs, at least 1")),
+        "memory": Key(2048, Check(whole(1024), "is not a whole number of MiB, at least 1024"),
                       note=" (no unit: the number is MiB)"),
         "disks": Section({
-            disk: Key(least, *_size(least, f"is too small: {disk} needs at least {least}"),
+            disk: Key(least, *size_checks(least, f"is too small: {disk} needs at least {least}"),
                       note=" or larger", optional=disk not in NODE_DISKS[name])
             for disk, least in DISK_MINIMUM.items()
         }, make=lambda **sizes: {
-            disk: Disk(disk, size, _bytes(size)) for disk, size in sizes.items() if size}),
+            disk: Disk(disk, size, size_bytes(size)) for disk, size in sizes.items() if size}),
     }, make=partial(Node, name)) for name, ip in NODE_IPS.items()}),
     "daemon": Section(Daemon),
     "tp_images": Section({name: Key(f"{name}:latest", Check(
-        _matches(r"[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]*"),
+        matches(r"[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]*"),
         "is not an image reference NAME:TAG")) for name in ("alpine", "nginx", "redis", "python")}),
     "ports": Section({name: Key(port, TCP_PORT) for name, port in PUBLISHED_PORTS.items()}),
     "security": Section(Security),
@@ -405,7 +306,7 @@ ENVIRONMENT = {key: "LAB_" + key.upper().replace(".", "_") for key in (
 
 # ---- Checks across keys, each run once the key RULES lists it under is checked ---------------
 
-def engine_suits_distribution(lab: _Walk) -> None:
+def engine_suits_distribution(lab: Walk) -> None:
     """Only Debian packages a Docker with devicemapper (SEC-4); CentOS has docker-ce alone."""
     found = lab.found
     if found.get("engine") == "distribution" and found.get("distribution") == "centos-stream-9":
@@ -415,7 +316,7 @@ def engine_suits_distribution(lab: _Walk) -> None:
                 ", or choose distribution debian-12", "distribution", var)
 
 
-def artifacts_folder_exists(lab: _Walk) -> None:
+def artifacts_folder_exists(lab: Walk) -> None:
     """A relative folder is taken from lab.yml's own folder, whatever the working directory."""
     if (name := lab.found.get("artifacts")) is None:
         return
@@ -428,7 +329,7 @@ def artifacts_folder_exists(lab: _Walk) -> None:
                 "fetch them from their official URLs", name, var)
 
 
-def box_is_configured(lab: _Walk) -> None:
+def box_is_configured(lab: Walk) -> None:
     """LAB_BOX, else lab.yml's box for the distribution and provider."""
     distribution, provider = lab.found.get("distribution"), lab.found.get("provider")
     box = f"boxes.{distribution}.{provider}"
@@ -441,7 +342,7 @@ def box_is_configured(lab: _Walk) -> None:
                 "add one there, or set LAB_BOX to a box name")
 
 
-def addresses_share_one_network(lab: _Walk) -> None:
+def addresses_share_one_network(lab: Walk) -> None:
     """Each node has a host address of its own in node1's network; .1 is the host side's."""
     nodes, network = lab.found.get("nodes"), lab.found.get("network")
     if not (nodes and network):
@@ -470,7 +371,7 @@ def addresses_share_one_network(lab: _Walk) -> None:
         seen.setdefault(node.ip, node.name)
 
 
-def ports_are_free(lab: _Walk) -> None:
+def ports_are_free(lab: Walk) -> None:
     """Each published port is its own: not the app's (CMP-5), not the daemon's TCP socket."""
     taken = {APP_PORT: "the app's port in the compose stack, which must stay closed (CMP-5)",
              lab.found.get("daemon.tcp_port"): "daemon.tcp_port"}
@@ -483,7 +384,7 @@ def ports_are_free(lab: _Walk) -> None:
             taken[port] = f"ports.{name}"
 
 
-def registry_port_is_free(lab: _Walk) -> None:
+def registry_port_is_free(lab: Walk) -> None:
     """The student profile's registry listens on node1 beside the TP's published ports."""
     port = lab.found.get("student.registry_port")
     taken = {APP_PORT: "the app's port in the compose stack (CMP-3)",
@@ -494,19 +395,19 @@ def registry_port_is_free(lab: _Walk) -> None:
                 "use another port, e.g. 5050", port)
 
 
-def basesize_fits_the_pool(lab: _Walk) -> None:
+def basesize_fits_the_pool(lab: Walk) -> None:
     """The disk-fill test (SEC-5) must fill a container's disk, not the whole pool."""
     basesize = lab.found.get("security.dm_basesize")
     for node in (lab.found.get("nodes") or {}).values() if basesize else ():
         pool = node.disks.get("thinpool")
-        if pool and 2 * _bytes(basesize) > pool.bytes:
+        if pool and 2 * size_bytes(basesize) > pool.bytes:
             lab.add("security.dm_basesize", f"is more than half of {node.name}'s thinpool disk "
                     f"({pool.size}): filling one container would fill the whole pool",
                     f"use a smaller dm_basesize, or a larger nodes.{node.name}.disks.thinpool",
                     basesize)
 
 
-RULES: dict[str, Callable[[_Walk], None]] = {
+RULES: dict[str, Callable[[Walk], None]] = {
     "engine": engine_suits_distribution, "artifacts": artifacts_folder_exists,
     "boxes": box_is_configured, "nodes": addresses_share_one_network,
     "ports": ports_are_free, "security": basesize_fits_the_pool,
@@ -514,117 +415,10 @@ RULES: dict[str, Callable[[_Walk], None]] = {
 }
 
 
-# ---- Reading lab.yml and walking it -----------------------------------------------------------
-
-class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """PyYAML's safe loader, except that a key given twice is an error, not a silent overwrite."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: list[Any] = []  # a list: a key may be unhashable, which PyYAML reports itself
-        for key_node, _ in node.value:
-            if (name := self.construct_object(key_node, deep=True)) in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the key {name!r} appears twice", key_node.start_mark)
-            seen.append(name)
-        return super().construct_mapping(node, deep)
-
-
-def _how(key: str, spec: Key | Section) -> str:
-    """How to write `key`, e.g. "`network:` with `name: tp15-lab`, `prefix: 24`"."""
-    name = key.rsplit(".", 1)[-1]
-    if isinstance(spec, Key):
-        return f"`{name}: {spec.example}`{spec.note}"
-    required = {key: inner for key, inner in spec.keys.items() if not inner.optional}
-    return f"`{name}:` with " + ", ".join(
-        f"`{key}: {inner.example}`" if isinstance(inner, Key) else key
-        for key, inner in (required or spec.keys).items())
-
-
-class _Walk:
-    """One pass of SCHEMA and RULES over lab.yml's data, collecting every problem."""
-
-    def __init__(self, path: Path, environ: Mapping[str, str]):
-        self.path, self.environ = path, environ
-        here, file = Path.cwd().resolve(), path.resolve()  # the label: as short as it can be
-        self.label = str(file.relative_to(here) if file.is_relative_to(here) else path)
-        self.problems: list[str] = []
-        self.named: set[str] = set()  # keys a problem names or suggests: not "missing" too
-        self.found: dict[str, Any] = {}  # key -> what the loader made of it, if it passed
-
-    def origin(self, key: str) -> str | None:
-        """The LAB_* variable `key` is taken from, if it is set (empty counts as unset)."""
-        var = ENVIRONMENT.get(key)
-        return var if var and self.environ.get(var) else None
-
-    def add(self, key: str, problem: str, fix: str, value: Any = ...,
-            var: str | None = None) -> None:
-        """One problem; `value` is left out of the line when not given (e.g. for "missing")."""
-        self.named.add(key)
-        where = f"{var}={value!r} (environment): {key}" if var else (
-            f"{self.label}: {key}:" + ("" if value is ... else f" {value!r}"))
-        self.problems.append(f"{where} {problem}; {fix}")
-
-    def read(self) -> dict:
-        """lab.yml's mapping, or SettingsError saying why the file gives none."""
-        try:
-            data = yaml.load(self.path.read_text(encoding="utf-8"), Loader=_YamlLoader)
-        except FileNotFoundError:
-            why = ("not found; run the command from the repository's root, or restore lab.yml "
-                   "with `git checkout lab.yml`")
-        except (OSError, UnicodeDecodeError) as error:
-            why = f"cannot be read ({error}); check the file and its permissions"
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            detail = getattr(error, "problem", None) or str(error).splitlines()[0]
-            why = (f"is not valid YAML{where} ({detail}); fix the syntax there (indent with "
-                   "spaces, `key: value`)")
-        else:
-            if isinstance(data, dict):
-                return data
-            why = (f"is not a mapping of settings (it holds {type(data).__name__}); write "
-                   "`key: value` lines, like the lab.yml in the repository")
-        raise SettingsError([f"{self.label}: {why}"])
-
-    def walk(self, key: str, spec: Key | Section, value: Any) -> bool:
-        """Check one key and what it holds, then the rule listed under it; False: a problem."""
-        if var := self.origin(key):
-            value = self.environ[var]
-        if value is None and not spec.optional:
-            if key not in self.named:
-                self.add(key, "missing", "add " + _how(key, spec))
-        elif isinstance(spec, Section):
-            self.section(key, spec, {} if value is None else value)
-        elif value is None:
-            self.found[key] = None
-        elif failed := next((check for check in spec.checks if not check.ok(value)), None):
-            problem, fix = failed.problem, failed.fix or f"use e.g. {spec.example}{spec.note}"
-            self.add(key, problem(value) if callable(problem) else problem,
-                     fix(value, var) if callable(fix) else fix, value, var)
-        else:
-            self.found[key] = value
-        if key in RULES:
-            RULES[key](self)
-        return key in self.found
-
-    def section(self, key: str, spec: Section, raw: Any) -> None:
-        if not isinstance(raw, dict):
-            self.add(key, "is not a mapping", f"write it as {_how(key, spec)}, one indented line "
-                     "each", raw)
-            return
-        paths = {name: f"{key}.{name}".lstrip(".") for name in spec.keys}
-        for unknown in (str(name) for name in raw if name not in spec.keys):
-            self.named.update(paths[name] for name in difflib.get_close_matches(
-                unknown, list(spec.keys), n=1))
-            self.add(f"{key}.{unknown}".lstrip("."), "unknown key", _did_you_mean(
-                unknown, spec.keys) or f"remove it; the keys here are {', '.join(spec.keys)}")
-        if all([self.walk(paths[name], inner, raw.get(name)) for name, inner in spec.keys.items()]):
-            self.found[key] = spec.make(**{name: self.found[path] for name, path in paths.items()})
-
 
 def load(path: Path | str = DEFAULT_PATH, environ: Mapping[str, str] = os.environ) -> Settings:
     """Read and check lab.yml and the LAB_* overrides; raise SettingsError listing every problem."""
-    lab = _Walk(Path(path), environ)
+    lab = Walk(Path(path), environ, ENVIRONMENT, RULES)
     lab.section("", SCHEMA, lab.read())
     if lab.problems:
         raise SettingsError(lab.problems)
