@@ -17,7 +17,10 @@ def api(host, method: str, path: str, body: dict | None = None):
     data = f"-H 'Content-Type: application/json' -d '{json.dumps(body)}' " if body else ""
     run = host.run(f"curl -sS --fail-with-body --unix-socket {SOCKET} -X {method} {data}"
                    f"http://localhost{path}")
-    assert run.rc == 0, f"curl {method} {path} over {SOCKET} failed: {run.stderr.strip()}"
+    assert run.rc == 0, (f"curl {method} {path} over {SOCKET} failed: {run.stderr.strip()}"
+                         + ("" if host.file(SOCKET).is_socket else
+                            f" ({SOCKET} does not exist: is Docker Engine installed and "
+                            "dockerd running? `systemctl status docker`)"))
     return json.loads(run.stdout) if run.stdout.strip() else None
 
 

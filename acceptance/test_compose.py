@@ -6,8 +6,8 @@ another folder or under another project name is graded the same. The app is
 the course's (app/ in this repository): its counter and ``/kv/KEY`` API are
 what the checks drive.
 
-CMP-6 scales the stack and takes it down and up again, each time putting it
-back as it found it.
+CMP-6 scales a duplicate of the stack, run from a copy of its folder under another
+project name (acceptance/duplicate.py), never the stack it grades.
 """
 
 import json
@@ -15,7 +15,6 @@ import posixpath
 import re
 import shlex
 import socket
-import time
 import uuid
 from dataclasses import dataclass
 
@@ -23,6 +22,8 @@ import pytest
 import requests
 import yaml
 
+from acceptance.duplicate import PROBE, PROJECT_PREFIX, served
+from acceptance.duplicate import duplicate as duplicate_of
 from app.app import KEY_PREFIX
 from lab.settings import APP_PORT, MAIN_NODE
 
@@ -51,6 +52,8 @@ def stack(host, docker_info) -> Stack:
     projects: dict[str, dict] = {}
     for container in host.docker.get_containers(label=f"{LABEL}.project", status="running"):
         labels = container.inspect()["Config"]["Labels"]
+        if labels[f"{LABEL}.project"].startswith(PROJECT_PREFIX):
+            continue  # CMP-6's duplicate, left by an interrupted run
         found = projects.setdefault(labels[f"{LABEL}.project"], {
             "working_dir": labels.get(f"{LABEL}.project.working_dir", ""),
             "config_files": labels.get(f"{LABEL}.project.config_files", ""),
@@ -118,23 +121,6 @@ def visit(url: str) -> requests.Response:
         # network through a proxy.
         session.trust_env = False
         return session.get(url, headers={"Accept": "application/json"}, timeout=30)
-
-
-def wait_until_served(url: str) -> requests.Response:
-    """The first 200 from ``url`` within START_TIMEOUT seconds (containers just started)."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        try:
-            response = visit(url)
-            if response.status_code == 200:
-                return response
-            problem = f"HTTP {response.status_code}"
-        except requests.RequestException as error:
-            problem = str(error)
-        if time.monotonic() > deadline:
-            pytest.fail(f"{url} did not answer within {START_TIMEOUT} s ({problem}): "
-                        "`docker compose ps` and `docker compose logs` in the stack's folder.")
-        time.sleep(2)
 
 
 # -- CMP-1: Compose installed ---------------------------------------------------------
@@ -427,52 +413,84 @@ def test_stack_needs_nothing_outside_its_folder(stack, compose):
     )
 
 
-@pytest.mark.req("CMP-6")
-def test_three_app_replicas_serve_every_request(host, stack, compose, front_url):
-    before = len(containers(host, stack, "app"))
+@pytest.fixture(scope="module")
+def duplicate(host, stack, compose) -> Compose:
+    """The stack run a second time, beside the student's, from a copy of its folder and
+    under another project name ("on peut le dupliquer"): CMP-6 scales this one, so that
+    grading never changes the stack being graded. Taken down with its volumes afterwards.
+    """
+    folder = host.check_output(f"mktemp -d /tmp/{PROJECT_PREFIX}.XXXXXX")
+    copy = Compose(host, Stack(project=posixpath.basename(folder).replace(".", "-").lower(),
+                               working_dir=folder, config_files=("tp15-duplicate.yml",),
+                               services=stack.services), compose.program)
     try:
-        scaled = compose("up -d --scale app=3")
-        assert scaled.rc == 0, (
-            f"`{compose.program} up -d --scale app=3` failed: {scaled.stderr.strip()[-400:]} "
-            "(no container_name, and no host port, on app)."
+        host.run_expect([0], "cp -a %s/. %s && chmod 755 %s", stack.working_dir, folder, folder)
+        files = " ".join("-f " + shlex.quote(posixpath.relpath(
+            posixpath.join(stack.working_dir, path), stack.working_dir))
+            for path in stack.config_files)
+        resolved = host.run(f"cd {folder} && {compose.program} -p {copy.stack.project} "
+                            f"{files} config")
+        assert resolved.rc == 0, (
+            f"`{compose.program} config` fails in a copy of {stack.working_dir}: "
+            f"{resolved.stderr.strip()[-400:]} (the stack must need nothing outside its folder)."
         )
-        running = len(containers(host, stack, "app"))
-        assert running == 3, f"After --scale app=3, {running} app containers run, not 3."
-        # New replicas answer only once gunicorn has started; NGINX re-resolves
-        # `app` every few seconds and skips a replica that refuses.
-        deadline, seen = time.monotonic() + START_TIMEOUT, set()
-        while len(seen) < 2 and time.monotonic() < deadline:
-            seen.add(wait_until_served(front_url).headers.get("X-Served-By"))
-            time.sleep(1)
-        burst = [visit(front_url) for _ in range(30)]
-        failed = [response.status_code for response in burst if response.status_code != 200]
-        assert not failed, (
-            f"With 3 app replicas, {len(failed)} of 30 requests through front failed "
-            f"({failed[:5]}): NGINX must find the replicas through Docker's DNS."
-        )
-        served = {response.headers.get("X-Served-By") for response in burst}
-        assert len(served) > 1, (
-            f"Every request went to one replica ({served}): NGINX resolved `app` once at "
-            "start. Use `resolver 127.0.0.11 valid=5s;` and a variable in proxy_pass "
-            "(`set $app http://app:5000; proxy_pass $app;`)."
-        )
+        images = {service: host.docker(found[0]).inspect()["Config"]["Image"]
+                  for service in stack.services
+                  if (found := containers(host, stack, service))}
+        written = yaml.safe_dump(duplicate_of(yaml.safe_load(resolved.stdout), images))
+        host.run_expect([0], "printf '%%s' %s > %s/tp15-duplicate.yml", written, folder)
+        yield copy
     finally:
-        compose(f"up -d --scale app={max(before, 1)}")
+        copy("down -v --remove-orphans")
+        host.run("rm -rf %s", folder)
+
+
+def probe_front(host, copy: Compose, wanted: int, count: int) -> list[tuple[object, str | None]]:
+    """``count`` requests to the duplicate's front, from one of its app containers, once
+    front has answered from ``wanted`` app containers (or START_TIMEOUT has passed)."""
+    run = host.run("docker exec %s python -c %s %s %s %s %s", one(host, copy.stack, "app"),
+                   PROBE, "http://front:80/", str(wanted), str(START_TIMEOUT), str(count))
+    assert run.rc == 0, (
+        f"The app's container could not ask front for its page ({run.stderr.strip()[-300:]})."
+    )
+    return served(run.stdout)
 
 
 @pytest.mark.req("CMP-6")
-def test_down_then_up_keeps_redis_data(host, stack, compose, front_url):
-    replicas = max(len(containers(host, stack, "app")), 1)
-    before = wait_until_served(front_url).json()["visits"]
-    try:
-        down = compose("down")
-        assert down.rc == 0, f"`{compose.program} down` failed: {down.stderr.strip()[-400:]}"
-    finally:
-        up = compose(f"up -d --scale app={replicas}")
-    assert up.rc == 0, f"`{compose.program} up -d` failed: {up.stderr.strip()[-400:]}"
-    after = wait_until_served(front_url).json()["visits"]
-    assert after > before, (
-        f"The visit counter went from {before} to {after} across `down` and `up -d`: Redis "
-        "lost its data. Keep /data in a named volume (volumes: [redis-data:/data]), with "
-        "--appendonly yes, and never `down -v`."
+def test_a_copy_of_the_folder_runs_a_second_stack_that_serves(host, compose, duplicate):
+    up = duplicate("up -d")
+    assert up.rc == 0, (
+        f"A copy of the stack's folder does not come up under another project name "
+        f"({up.stderr.strip()[-400:]}): the stack must be duplicable, so no container_name "
+        "and nothing outside its folder."
+    )
+    answers = probe_front(host, duplicate, wanted=1, count=3)
+    assert all(status == 200 for status, _ in answers), (
+        f"The second stack's front answered {[status for status, _ in answers]}: the stack "
+        f"does not work on its own (`{compose.program} logs` in a copy of its folder)."
+    )
+
+
+@pytest.mark.req("CMP-6")
+def test_three_app_replicas_serve_every_request(host, compose, duplicate):
+    scaled = duplicate("up -d --scale app=3")
+    assert scaled.rc == 0, (
+        f"`{compose.program} up -d --scale app=3` failed: {scaled.stderr.strip()[-400:]} "
+        "(no container_name, and no host port, on app)."
+    )
+    running = len(containers(host, duplicate.stack, "app"))
+    assert running == 3, f"After --scale app=3, {running} app containers run, not 3."
+    # New replicas answer only once gunicorn has started; NGINX re-resolves `app`
+    # every few seconds and skips a replica that refuses.
+    burst = probe_front(host, duplicate, wanted=2, count=30)
+    failed = [status for status, _ in burst if status != 200]
+    assert not failed, (
+        f"With 3 app replicas, {len(failed)} of 30 requests through front failed "
+        f"({failed[:5]}): NGINX must find the replicas through Docker's DNS."
+    )
+    replicas = {by for _, by in burst}
+    assert len(replicas) > 1, (
+        f"Every request went to one replica ({replicas}): NGINX resolved `app` once at "
+        "start. Use `resolver 127.0.0.11 valid=5s;` and a variable in proxy_pass "
+        "(`set $app http://app:5000; proxy_pass $app;`)."
     )

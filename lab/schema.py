@@ -41,7 +41,6 @@ class SettingsError(ValueError):
         self.problems = list(problems)
 
 
-
 # ---- How the schema is written --------------------------------------------------------------
 
 class Check(NamedTuple):

@@ -9,7 +9,7 @@ The stack is the repository's app/ folder — the app, its Dockerfile,
 docker-compose.yml and nginx/default.conf — copied to /srv/tp15/compose with an
 .env that names the TP's images, then built and started there with the
 command a student types in that folder. The acceptance suite tries CMP-6's
-``--scale app=3`` and ``down``/``up`` itself and leaves the stack as it was.
+``--scale app=3`` on a duplicate of the stack it starts beside this one.
 """
 
 from io import StringIO

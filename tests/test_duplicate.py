@@ -1,0 +1,78 @@
+"""The duplicate CMP-6 scales instead of the graded stack (acceptance/duplicate.py),
+from configurations as `docker compose config` and docker-compose 1.29 print them."""
+
+import json
+import subprocess
+import sys
+
+from acceptance.duplicate import PROBE, duplicate, served
+
+# `docker compose config -p tp15-duplicate-x` (Compose v2) of app/docker-compose.yml.
+V2 = {
+    "name": "tp15-duplicate-x",
+    "services": {
+        "db": {"image": "redis:latest", "networks": {"default": {"aliases": ["db.b3.ingesup"]}},
+               "volumes": [{"type": "volume", "source": "redis-data", "target": "/data"}]},
+        "app": {"build": {"context": "/tmp/tp15-duplicate.x", "dockerfile": "Dockerfile"},
+                "image": "tp15-app:latest", "environment": {"REDIS_HOST": "db"}},
+        "front": {"image": "nginx:latest",
+                  "ports": [{"mode": "ingress", "target": 80, "published": "80",
+                             "protocol": "tcp"}],
+                  "volumes": [{"type": "bind", "source": "/tmp/tp15-duplicate.x/nginx/default.conf",
+                               "target": "/etc/nginx/conf.d/default.conf", "read_only": True}]},
+    },
+    "networks": {"default": {"name": "tp15-duplicate-x_default"}},
+    "volumes": {"redis-data": {"name": "tp15-duplicate-x_redis-data"}},
+}
+
+
+def test_the_duplicate_publishes_no_port_and_builds_nothing():
+    copied = duplicate(V2, images={"app": "tp15-app:latest", "front": "nginx:latest"})
+    assert [service.get("ports") for service in copied["services"].values()] == [None] * 3
+    assert copied["services"]["app"] == {"image": "tp15-app:latest",
+                                         "environment": {"REDIS_HOST": "db"}}
+    assert "name" not in copied
+
+
+def test_the_duplicate_keeps_what_the_student_wrote_otherwise():
+    copied = duplicate(V2, images={"app": "tp15-app:latest"})
+    assert copied["services"]["db"] == V2["services"]["db"]
+    assert copied["services"]["front"]["volumes"] == V2["services"]["front"]["volumes"]
+    # A service whose container is not running keeps its build.
+    assert "build" in duplicate(V2, images={})["services"]["app"]
+
+
+def test_a_container_name_stays_so_that_a_stack_that_cannot_be_duplicated_fails():
+    named = {"services": {"app": {"image": "tp-app", "container_name": "app"}}}
+    assert duplicate(named, images={"app": "tp-app"})["services"]["app"]["container_name"] == "app"
+
+
+def test_volumes_and_networks_are_named_by_compose_unless_external():
+    config = {**V2, "volumes": {"redis-data": {"name": "tp_redis-data"},
+                                "shared": {"name": "shared", "external": True}},
+              "networks": {"default": {"name": "tp_default"}, "proxy": None}}
+    copied = duplicate(config, images={})
+    assert copied["volumes"] == {"redis-data": {}, "shared": {"name": "shared", "external": True}}
+    assert copied["networks"] == {"default": {}, "proxy": None}
+    assert config["volumes"]["redis-data"] == {"name": "tp_redis-data"}  # not changed in place
+
+
+def test_docker_compose_1_29s_short_syntax_loses_its_ports_too():
+    config = {"version": "3.8", "services": {"front": {"image": "nginx", "ports": ["80:80/tcp"]}}}
+    assert duplicate(config, images={}) == {"version": "3.8",
+                                            "services": {"front": {"image": "nginx"}}}
+
+
+def test_the_probe_reports_each_requests_status_and_what_an_unreachable_front_gives():
+    # Nothing listens on port 9 of this machine: every request fails, and the
+    # probe still prints one entry per request instead of crashing.
+    run = subprocess.run([sys.executable, "-c", PROBE, "http://127.0.0.1:9/", "1", "0", "3"],
+                         capture_output=True, text=True, timeout=60, check=True)
+    answers = served(run.stdout)
+    assert len(answers) == 3
+    assert all(status != 200 and "Error" in str(status) and by is None
+               for status, by in answers)
+
+
+def test_served_reads_the_probes_json():
+    assert served(json.dumps([[200, "a1b2"], [502, None]])) == [(200, "a1b2"), (502, None)]
