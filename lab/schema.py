@@ -139,7 +139,6 @@ def version_key(example: str, *checks: Check) -> Any:
         "(YAML reads an unquoted version as a number)"), f'quote it, e.g. "{example}"'), *checks)
 
 
-
 # ---- Reading the file and walking it ---------------------------------------------------------
 
 class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):

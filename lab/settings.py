@@ -415,7 +415,6 @@ RULES: dict[str, Callable[[Walk], None]] = {
 }
 
 
-
 def load(path: Path | str = DEFAULT_PATH, environ: Mapping[str, str] = os.environ) -> Settings:
     """Read and check lab.yml and the LAB_* overrides; raise SettingsError listing every problem."""
     lab = Walk(Path(path), environ, ENVIRONMENT, RULES)

@@ -50,7 +50,6 @@ def test_catalogue_loads_with_every_field():
         assert requirement.hint_en.strip() and requirement.hint_fr.strip()
 
 
-
 def test_sections_follow_the_tp_order():
     sections = [r.section for r in load_catalogue().values()]
     assert list(dict.fromkeys(sections)) == list(SECTIONS)
