@@ -68,6 +68,15 @@ def duplicate(config: dict, images: dict[str, str]) -> dict:
     return copied
 
 
+def compose_error(stderr: str) -> str:
+    """What Compose said went wrong, on one line: its first error line (docker-compose's
+    ``ERROR: for app  Cannot create container …: Conflict. …``, Compose v2's
+    ``Error response from daemon: …``), else the last lines it printed."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.lower().startswith("error")]
+    return " ".join(errors[:1] or lines[-2:])[:600]
+
+
 def served(output: str) -> list[tuple[object, str | None]]:
     """PROBE's output: each request's status (an int, or the error) and the container
     that served it: ``[(200, "a1b2"), ("URLError: refused", None)]``."""

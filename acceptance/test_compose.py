@@ -22,7 +22,7 @@ import pytest
 import requests
 import yaml
 
-from acceptance.duplicate import PROBE, PROJECT_PREFIX, served
+from acceptance.duplicate import PROBE, PROJECT_PREFIX, compose_error, served
 from acceptance.duplicate import duplicate as duplicate_of
 from app.app import KEY_PREFIX
 from lab.settings import APP_PORT, MAIN_NODE
@@ -432,7 +432,7 @@ def duplicate(host, stack, compose) -> Compose:
                             f"{files} config")
         assert resolved.rc == 0, (
             f"`{compose.program} config` fails in a copy of {stack.working_dir}: "
-            f"{resolved.stderr.strip()[-400:]} (the stack must need nothing outside its folder)."
+            f"{compose_error(resolved.stderr)} (the stack must need nothing outside its folder)."
         )
         images = {service: host.docker(found[0]).inspect()["Config"]["Image"]
                   for service in stack.services
@@ -461,7 +461,7 @@ def test_a_copy_of_the_folder_runs_a_second_stack_that_serves(host, compose, dup
     up = duplicate("up -d")
     assert up.rc == 0, (
         f"A copy of the stack's folder does not come up under another project name "
-        f"({up.stderr.strip()[-400:]}): the stack must be duplicable, so no container_name "
+        f"({compose_error(up.stderr)}): the stack must be duplicable, so no container_name "
         "and nothing outside its folder."
     )
     answers = probe_front(host, duplicate, wanted=1, count=3)
@@ -475,7 +475,7 @@ def test_a_copy_of_the_folder_runs_a_second_stack_that_serves(host, compose, dup
 def test_three_app_replicas_serve_every_request(host, compose, duplicate):
     scaled = duplicate("up -d --scale app=3")
     assert scaled.rc == 0, (
-        f"`{compose.program} up -d --scale app=3` failed: {scaled.stderr.strip()[-400:]} "
+        f"`{compose.program} up -d --scale app=3` failed: {compose_error(scaled.stderr)} "
         "(no container_name, and no host port, on app)."
     )
     running = len(containers(host, duplicate.stack, "app"))

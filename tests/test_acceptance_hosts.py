@@ -99,8 +99,8 @@ def test_the_controller_hands_the_lab_hosts_to_each_worker():
 def test_with_xdist_each_graded_host_keeps_to_one_worker(tmp_path):
     """``-n 2 --dist loadgroup`` grades hosts side by side, each host's checks in order in
     one worker: two of one host's checks at once would race (CMP-6 starts a duplicate of
-    the stack and scales it while OPS-3 looks for the host's containers). Hosts nobody answers: every check errors,
-    which is enough to see where each ran."""
+    the stack and scales it while OPS-3 looks for the host's containers). Hosts nobody
+    answers: every check errors, which is enough to see where each ran."""
     inventory = tmp_path / "class.yml"
     inventory.write_text("hosts:\n"
                          "  - {name: one, address: 127.0.0.1, port: 9, user: u, role: main}\n"

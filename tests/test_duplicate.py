@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 
-from acceptance.duplicate import PROBE, duplicate, served
+from acceptance.duplicate import PROBE, compose_error, duplicate, served
 
 # `docker compose config -p tp15-duplicate-x` (Compose v2) of app/docker-compose.yml.
 V2 = {
@@ -76,3 +76,28 @@ def test_the_probe_reports_each_requests_status_and_what_an_unreachable_front_gi
 
 def test_served_reads_the_probes_json():
     assert served(json.dumps([[200, "a1b2"], [502, None]])) == [(200, "a1b2"), (502, None)]
+
+
+# docker-compose 1.29's stderr when the compose file names app's container (recorded on node1).
+CONFLICT = "\n".join([
+    'Creating network "tp15-duplicate-abc123_default" with the default driver',
+    "Creating tp15-duplicate-abc123_db_1 ... done",
+    "Creating tp15-app                   ... error",
+    "",
+    'ERROR: for app  Cannot create container for service app: Conflict. The container name '
+    '"/tp15-app" is already in use by container "43f2cd76cdb5". You have to remove (or rename) '
+    "that container to be able to reuse that name.",
+    "Encountered errors while bringing up the project.",
+])
+
+
+def test_compose_error_keeps_composes_own_error_lines():
+    said = compose_error(CONFLICT)
+    assert said.startswith('ERROR: for app  Cannot create container for service app: '
+                           'Conflict. The container name "/tp15-app" is already in use')
+    assert "Creating" not in said
+
+
+def test_compose_error_without_error_lines_gives_the_last_ones():
+    said = compose_error("pulling\nno such file: Dockerfile\n\n")
+    assert said == "pulling no such file: Dockerfile"
