@@ -476,7 +476,7 @@ def test_three_app_replicas_serve_every_request(host, compose, duplicate):
     scaled = duplicate("up -d --scale app=3")
     assert scaled.rc == 0, (
         f"`{compose.program} up -d --scale app=3` failed: {compose_error(scaled.stderr)} "
-        "(no container_name, and no host port, on app)."
+        "(no container_name on app)."
     )
     running = len(containers(host, duplicate.stack, "app"))
     assert running == 3, f"After --scale app=3, {running} app containers run, not 3."
