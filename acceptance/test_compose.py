@@ -42,7 +42,11 @@ class Stack:
     project: str
     working_dir: str
     config_files: tuple[str, ...]
-    services: frozenset[str]
+    images: dict[str, str]  # service -> the image its (first) running container runs
+
+    @property
+    def services(self) -> frozenset[str]:
+        return frozenset(self.images)
 
 
 @pytest.fixture(scope="module")
@@ -51,22 +55,23 @@ def stack(host, docker_info) -> Stack:
     first, saying so, when Docker does not answer)."""
     projects: dict[str, dict] = {}
     for container in host.docker.get_containers(label=f"{LABEL}.project", status="running"):
-        labels = container.inspect()["Config"]["Labels"]
+        config = container.inspect()["Config"]
+        labels = config["Labels"]
         if labels[f"{LABEL}.project"].startswith(PROJECT_PREFIX):
             continue  # CMP-6's duplicate, left by an interrupted run
         found = projects.setdefault(labels[f"{LABEL}.project"], {
             "working_dir": labels.get(f"{LABEL}.project.working_dir", ""),
             "config_files": labels.get(f"{LABEL}.project.config_files", ""),
-            "services": set()})
-        found["services"].add(labels.get(f"{LABEL}.service", ""))
+            "images": {}})
+        found["images"].setdefault(labels.get(f"{LABEL}.service", ""), config["Image"])
     if not projects:
         pytest.fail("No container started by Compose is running: write the stack's compose file, "
                     "then `docker compose up -d` in its folder.")
     project, found = max(projects.items(),
-                         key=lambda item: len(item[1]["services"] & set(SERVICES)))
+                         key=lambda item: len(item[1]["images"].keys() & set(SERVICES)))
     return Stack(project=project, working_dir=found["working_dir"],
                  config_files=tuple(path for path in found["config_files"].split(",") if path),
-                 services=frozenset(found["services"]))
+                 images=found["images"])
 
 
 @dataclass(frozen=True)
@@ -422,7 +427,7 @@ def duplicate(host, stack, compose) -> Compose:
     folder = host.check_output(f"mktemp -d /tmp/{PROJECT_PREFIX}.XXXXXX")
     copy = Compose(host, Stack(project=posixpath.basename(folder).replace(".", "-").lower(),
                                working_dir=folder, config_files=("tp15-duplicate.yml",),
-                               services=stack.services), compose.program)
+                               images=stack.images), compose.program)
     try:
         host.run_expect([0], "cp -a %s/. %s && chmod 755 %s", stack.working_dir, folder, folder)
         files = " ".join("-f " + shlex.quote(posixpath.relpath(
@@ -434,10 +439,7 @@ def duplicate(host, stack, compose) -> Compose:
             f"`{compose.program} config` fails in a copy of {stack.working_dir}: "
             f"{compose_error(resolved.stderr)} (the stack must need nothing outside its folder)."
         )
-        images = {service: host.docker(found[0]).inspect()["Config"]["Image"]
-                  for service in stack.services
-                  if (found := containers(host, stack, service))}
-        written = yaml.safe_dump(duplicate_of(yaml.safe_load(resolved.stdout), images))
+        written = yaml.safe_dump(duplicate_of(yaml.safe_load(resolved.stdout), stack.images))
         host.run_expect([0], "printf '%%s' %s > %s/tp15-duplicate.yml", written, folder)
         yield copy
     finally:
