@@ -222,6 +222,12 @@ def settings():
     return load()
 
 
+@pytest.fixture(scope="session")
+def on_the_lab(request) -> bool:
+    """Whether the suite grades the Vagrant lab (either profile), not hosts given to it."""
+    return getattr(request.config, "lab_nodes", False)
+
+
 @pytest.fixture(scope="module")
 def node(host, settings, request):
     """The lab node ``host`` is (lab.yml), or None for another machine."""

@@ -27,11 +27,6 @@ STATUS_UP = 1  # an environment's Status in Portainer's API (2: down)
 
 
 @pytest.fixture(scope="module")
-def on_the_lab(request):
-    return getattr(request.config, "lab_nodes", False)
-
-
-@pytest.fixture(scope="module")
 def portainer_url(host, settings, address, on_the_lab):
     """``https://ADDRESS:PORT`` of the running Portainer, as published on the host."""
     if on_the_lab and (source := portainer.image_source(settings)).kind == "none":

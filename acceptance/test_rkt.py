@@ -1,12 +1,15 @@
 """TP section "Low level containerization — 2. avec rkt" (RKT-*).
 
-The image rkt runs is Docker Hub's alpine (the TP's ``docker://alpine``), or, on a lab
-with ``images: offline``, the lab's alpine from the node's registry (lab.yml
-``rkt.registry``); the report notes which.
+The image rkt runs is the lab's alpine from the registry on the node (lab.yml
+``rkt.registry``): rkt 1.29 cannot read the image indexes Docker Hub serves today. The
+report notes which image the checks ran. A lab that had no rkt package to install
+(``images: offline`` without the official package in the artifacts folder) reports
+RKT-1 … RKT-5 as SKIP, naming the file and where to put it: they never pass without rkt.
 """
 
 import pytest
 
+from acceptance.boot import NEXT_BOOT_COMMAND, cgroup_arguments, next_boot_arguments
 from lab.settings import MAIN_NODE
 from provision import artifacts, rkt
 from provision.platform import PLATFORMS
@@ -14,6 +17,17 @@ from provision.platform import PLATFORMS
 pytestmark = pytest.mark.nodes(MAIN_NODE)
 
 CHECK_UNIT = "tp15-check-rkt"
+RUN_SECONDS = 300  # a first fetch and pod under emulation take about two minutes
+
+
+@pytest.fixture(scope="module", autouse=True)
+def lab_has_rkt(settings, on_the_lab):
+    """On the lab, SKIP when it had no rkt package to install (the lab's own missing
+    artifact); on a student's host a missing rkt stays a failure."""
+    if on_the_lab:
+        source = artifacts.rkt_package_source(PLATFORMS[settings.distribution], settings)
+        if source.kind == "none":
+            pytest.skip(source.where)
 
 
 @pytest.fixture(scope="module")
@@ -24,20 +38,23 @@ def rkt_installed(host, settings):
         pytest.fail(
             f"`rkt version` failed ({version.stderr.strip() or 'rkt not found'}). Install rkt "
             "1.29.0's release package: `rpm -ivh rkt-1.29.0-1.x86_64.rpm` (EL) or `apt install "
-            "./rkt_1.29.0-1_amd64.deb` (Debian), from github.com/rkt/rkt/releases."
-            + _why_the_lab_has_none(settings))
+            "./rkt_1.29.0-1_amd64.deb` (Debian), from github.com/rkt/rkt/releases.")
     return version.stdout
 
 
-def _why_the_lab_has_none(settings) -> str:
-    """On a lab that found no package to install, provisioning's reason."""
-    source = artifacts.rkt_package_source(PLATFORMS[settings.distribution], settings)
-    return f" This lab had none to install: {source.where}." if source.kind == "none" else ""
+@pytest.fixture(scope="module")
+def image(settings) -> str:
+    return rkt.image_reference(settings)
 
 
 @pytest.fixture(scope="module")
-def reference(settings):
-    return rkt.image_reference(settings), rkt.insecure_options(settings)
+def alpine_run(host, rkt_installed, image):
+    """``rkt run IMAGE --exec /bin/true`` once, bounded, then ``rkt gc``: what RKT-3 and
+    RKT-5 observe."""
+    command = f"rkt --insecure-options={rkt.INSECURE} run {image} --exec /bin/true"
+    ran = host.run(f"timeout {RUN_SECONDS} {command}")
+    host.run("rkt gc --grace-period=0s")
+    return command, ran
 
 
 @pytest.mark.req("RKT-1")
@@ -68,16 +85,14 @@ def test_rkt_list_answers(host, rkt_installed):
 
 
 @pytest.mark.req("RKT-3")
-def test_rkt_runs_alpine_to_completion(host, rkt_installed, reference, record_property):
-    image, insecure = reference
+def test_rkt_runs_alpine_to_completion(alpine_run, image, record_property):
     record_property("note", f"rkt ran {image}")
-    command = f"rkt --insecure-options={insecure} run {image} --exec /bin/true"
-    ran = host.run(command)
-    host.run("rkt gc --grace-period=0s")
+    command, ran = alpine_run
     assert ran.rc == 0, (
-        f"`{command}` exited {ran.rc}: {(ran.stderr.strip() or ran.stdout.strip())[-400:]}. "
-        "rkt's stage1 needs cgroup v1 (RKT-5) and, for docker:// images, "
-        "--insecure-options=image.")
+        f"`{command}` exited {ran.rc}{' (timed out)' if ran.rc == 124 else ''}: "
+        f"{(ran.stderr.strip() or ran.stdout.strip())[-400:]}. Docker images need "
+        "--insecure-options=image, and rkt 1.29 cannot read the image index Docker Hub serves "
+        "for alpine: serve it from a registry of your own (`skopeo copy --format v2s2 …`).")
 
 
 def _running_pods(host) -> set[str]:
@@ -87,14 +102,13 @@ def _running_pods(host) -> set[str]:
 
 
 @pytest.mark.req("RKT-4")
-def test_a_pod_under_systemd_run_is_an_active_unit_in_rkt_list(host, rkt_installed, reference,
+def test_a_pod_under_systemd_run_is_an_active_unit_in_rkt_list(host, rkt_installed, image,
                                                                record_property):
     """The check's own pod: started under systemd-run, seen running, stopped, collected."""
-    image, insecure = reference
     record_property("note", f"systemd-run rkt ran {image}")
     host.run(f"systemctl stop {CHECK_UNIT}; systemctl reset-failed {CHECK_UNIT}")
     before = _running_pods(host)
-    started = host.run(f"systemd-run --unit={CHECK_UNIT} rkt --insecure-options={insecure} "
+    started = host.run(f"systemd-run --unit={CHECK_UNIT} rkt --insecure-options={rkt.INSECURE} "
                        f"run {image} --exec /bin/sleep -- 9999")
     try:
         assert started.rc == 0, f"systemd-run failed: {started.stderr.strip()}"
@@ -117,11 +131,29 @@ def test_a_pod_under_systemd_run_is_an_active_unit_in_rkt_list(host, rkt_install
 
 
 @pytest.mark.req("RKT-5")
-def test_the_host_has_the_cgroup_v1_hierarchy(host):
-    root = host.run("stat -fc %T /sys/fs/cgroup").stdout.strip()
-    assert root != "cgroup2fs" and host.mount_point("/sys/fs/cgroup/memory").exists and \
-        host.mount_point("/sys/fs/cgroup/memory").filesystem == "cgroup", (
-        f"/sys/fs/cgroup is {root}: the host runs the unified cgroup v2 hierarchy, which rkt "
-        "1.29's stage1 does not support. Add `systemd.unified_cgroup_hierarchy=0` to the "
-        "kernel's command line (`grubby --update-kernel=ALL --args=…` on EL, GRUB_CMDLINE_LINUX "
-        "in /etc/default/grub + `update-grub` on Debian) and reboot.")
+def test_rkt_s_stage1_runs_a_pod_on_this_boot(alpine_run, host):
+    command, ran = alpine_run
+    hierarchy = host.run("stat -fc %T /sys/fs/cgroup").stdout.strip()
+    assert ran.rc == 0, (
+        f"rkt's stage1 did not run a pod on this boot (/sys/fs/cgroup is {hierarchy}): `{command}` "
+        f"exited {ran.rc}: {(ran.stderr.strip() or ran.stdout.strip())[-300:]}. rkt's packages "
+        "default to the coreos stage1, which needs cgroup v1: boot with "
+        "`systemd.unified_cgroup_hierarchy=0` (`grubby --update-kernel=ALL --args=…` on EL, "
+        "GRUB_CMDLINE_LINUX in /etc/default/grub + `update-grub` on Debian) and reboot, or "
+        "run pods with a stage1 that runs on cgroup v2 (host, fly).")
+
+
+@pytest.mark.req("RKT-5")
+def test_the_next_boot_keeps_this_boot_s_cgroup_arguments(host):
+    """What rkt's stage1 runs on now must still be there after a reboot."""
+    now = cgroup_arguments(host.file("/proc/cmdline").content_string)
+    configured = next_boot_arguments(host.run(NEXT_BOOT_COMMAND).stdout.splitlines())
+    if configured is None:
+        pytest.fail("Neither `grubby --info=DEFAULT` nor /boot/grub/grub.cfg tells this host's "
+                    "next kernel command line: RKT-5 cannot see what the next boot keeps.")
+    lost = [argument for argument in now if argument not in configured]
+    assert not lost, (
+        f"This boot runs with {' '.join(lost)}, which the boot loader does not give the next "
+        "boot: after a reboot rkt's stage1 would not find the cgroups it runs on now. Make it "
+        "permanent (`grubby --update-kernel=ALL --args=…` on EL, GRUB_CMDLINE_LINUX in "
+        "/etc/default/grub + `update-grub` on Debian).")

@@ -94,6 +94,9 @@ class Versions:
     buildx: str = version_key("0.12.1", VERSION)  # docker-buildx-plugin
     compose: str = version_key("2.27.0", VERSION)
     rkt: str = version_key("1.29.0", VERSION)
+    # Docker's registry image, which serves rkt its alpine where the distribution packages
+    # no registry (CentOS Stream 9)
+    registry: str = version_key("2.8.3", VERSION)
     portainer: str = version_key("2.39.4", VERSION)  # Portainer CE (GUI-1)
     moby_seccomp: str = version_key("v20.10.24", Check(
         lambda tag: seccomp_profile(tag).is_file(),
@@ -316,6 +319,17 @@ def engine_suits_distribution(lab: Walk) -> None:
                 ", or choose distribution debian-12", "distribution", var)
 
 
+def images_suit_distribution(lab: Walk) -> None:
+    """The offline stand-ins and the registry that serves them are Debian's packages."""
+    found = lab.found
+    if found.get("images") == "offline" and found.get("distribution") == "centos-stream-9":
+        var = lab.origin("images")
+        lab.add("images", "is only available on debian-12 (its stand-ins and its registry are "
+                "Debian packages; CentOS Stream 9 has neither)",
+                f"{f'set {var}=hub' if var else 'use hub'}, or choose distribution debian-12",
+                "offline", var)
+
+
 def artifacts_folder_exists(lab: Walk) -> None:
     """A relative folder is taken from lab.yml's own folder, whatever the working directory."""
     if (name := lab.found.get("artifacts")) is None:
@@ -408,7 +422,8 @@ def basesize_fits_the_pool(lab: Walk) -> None:
 
 
 RULES: dict[str, Callable[[Walk], None]] = {
-    "engine": engine_suits_distribution, "artifacts": artifacts_folder_exists,
+    "engine": engine_suits_distribution, "images": images_suit_distribution,
+    "artifacts": artifacts_folder_exists,
     "boxes": box_is_configured, "nodes": addresses_share_one_network,
     "ports": ports_are_free, "security": basesize_fits_the_pool,
     "student": registry_port_is_free,

@@ -8,24 +8,22 @@ checked against the sha256 lab.yml pins for it.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import NamedTuple
 
 from pyinfra import host, logger
 from pyinfra.api import OperationError, operation
 from pyinfra.facts.files import Sha256File
 
-from lab.settings import REPO, Settings
+from lab.settings import MAIN_NODE, Settings
 from provision import platform as platforms
 
 CACHE = "/var/cache/tp15"  # where a node keeps what it was brought, before installing it
 RKT_RELEASES = "https://github.com/rkt/rkt/releases/download"
-RKT_BUILT = REPO / "rkt" / ".build"  # rkt/build-package's output
 
 
 class PackageSource(NamedTuple):
-    """``kind`` is ``file`` (a path on this host), ``built`` (one rkt/build-package made
-    here), ``url``, or ``none`` (``where`` says why)."""
+    """``kind`` is ``file`` (the artifacts folder's, a path on this host), ``url`` (rkt's
+    release page), or ``none`` (``where`` says what to do)."""
 
     kind: str
     where: str
@@ -45,37 +43,41 @@ def rkt_package_name(platform: platforms.Platform, version: str) -> str:
     return f"rkt-{version}-1.x86_64.rpm"
 
 
-def rkt_package_source(platform: platforms.Platform, settings: Settings,
-                   built: Path = RKT_BUILT) -> PackageSource:
+def rkt_release_url(platform: platforms.Platform, version: str) -> str:
+    """rkt's official package on its release page (GitHub)."""
+    return f"{RKT_RELEASES}/v{version}/{rkt_package_name(platform, version)}"
+
+
+def rkt_package_source(platform: platforms.Platform, settings: Settings) -> PackageSource:
     """Where rkt's package comes from (RKT-1; the student lab hands it out too): the
-    artifacts folder's, else the one rkt/build-package built here, else the release page
-    (unless the lab is offline: then none, saying what to do)."""
+    artifacts folder's official file, else rkt's release page, unless the lab is offline:
+    then none, and ``where`` names the file, where to get it and where to put it."""
     name = rkt_package_name(platform, settings.versions.rkt)
     pinned = settings.rkt.rpm_sha256 if name.endswith(".rpm") else settings.rkt.deb_sha256
+    url = rkt_release_url(platform, settings.versions.rkt)
     if settings.artifacts and (settings.artifacts / name).is_file():
         return PackageSource("file", str(settings.artifacts / name), pinned)
-    if (built / name).is_file():
-        return PackageSource("built", str(built / name), None)  # no official sha256
     if settings.images == "offline":
-        folder = f"the artifacts folder {settings.artifacts}" if settings.artifacts else \
-            "no artifacts folder (artifacts / LAB_ARTIFACTS)"
-        return PackageSource("none", f"no {name}: {folder}, none built in {built} "
-                             "(run rkt/build-package), and an offline lab downloads nothing",
-                             None)
-    return PackageSource("url", f"{RKT_RELEASES}/v{settings.versions.rkt}/{name}", pinned)
+        missing = (f"{name} is not in the artifacts folder {settings.artifacts}"
+                   if settings.artifacts else f"no artifacts folder is set (artifacts in "
+                   f"lab.yml, or LAB_ARTIFACTS) to hold {name}")
+        return PackageSource("none", f"rkt's package is unavailable: {missing}, and with "
+                             "images: offline nothing is downloaded. Download it on a machine "
+                             f"with internet ({url}), put it in the artifacts folder, then "
+                             f"`vagrant provision {MAIN_NODE}`", None)
+    return PackageSource("url", url, pinned)
 
 
 @operation()
-def sha256_checked(path: str, pinned: str | None, setting: str | None):
+def sha256_checked(path: str, pinned: str | None, setting: str):
     """The node's file ``path`` has the sha256 lab.yml pins (``setting``); without a pin,
-    says its value, to pin it (``setting`` None: built on this host, nothing to pin)."""
+    says its value, to pin it."""
     found = host.get_fact(Sha256File, path)
     if pinned and found != pinned:
         raise OperationError(f"{path} has sha256 {found}, not the {pinned} lab.yml pins "
                              f"({setting}): remove it and download it again, or fix the pin")
-    said = f"{path}: sha256 {found}" + (
-        " as pinned" if pinned else f" (not pinned: set {setting} to pin it)" if setting
-        else " (built on this host: no official sha256 to pin)")
+    said = f"{path}: sha256 {found}" + (" as pinned" if pinned else
+                                         f" (not pinned: set {setting} to pin it)")
     logger.info(f"{host.print_prefix}{said}")  # shown without -v, unlike a noop
     host.noop(said)
     yield from ()  # a check: it runs no command

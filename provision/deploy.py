@@ -9,7 +9,8 @@ Run by ``vagrant up`` / ``vagrant provision`` for one node, or by hand:
     pyinfra --chdir . provision/inventory.py provision/deploy.py --dry   # what would change
 
 Two steps leave the TP's order. node1 boots on cgroup v1 for rkt (2.) before
-anything else, since that reboots it. And what the daemons' configuration names (4. Robust
+anything else, since that reboots it (only when the lab has rkt's package, whose stage1
+needs it). And what the daemons' configuration names (4. Robust
 conf's seccomp profile and thin pool) is made before 1. Basic configuration
 writes that configuration, so that Docker's store moves once, before any image
 or container is put in it.
@@ -43,7 +44,7 @@ def the_tp(settings: Settings, this: platform.Platform) -> None:
     steps the docstring above names)."""
     pki = ensure_pki(PKI_DIR, {node.name: node.ip for node in settings.nodes.values()})
     if host.name == MAIN_NODE:
-        rkt.boot_on_cgroup_v1(this)                            # 2. rkt's host, first: reboots
+        rkt.boot_on_cgroup_v1(this, settings)                  # 2. rkt's host, first: reboots
     runc.deploy(this, settings)                                # Low level — 1. runc
     named_by_the_daemons = security.prepare_daemon(settings, this)  # 4. Robust conf, for 1.
     daemon.deploy(settings, this, pki, named_by_the_daemons)   # Docker basics — 1.

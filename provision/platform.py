@@ -65,6 +65,10 @@ class Platform:
     # SEC-4, Docker's "Configure direct-lvm mode manually": LVM and the thin-pool tools
     # (thin_check, which lvconvert and activation run).
     thin_pool_packages: tuple[str, ...] = ("lvm2",)
+    # The plain-HTTP registry that serves rkt its alpine (provision/registry.py): Debian
+    # packages Docker's registry; CentOS Stream 9's repositories have none, so there the
+    # lab runs Docker's registry image.
+    registry_package: str | None = None
     # What `dnf versionlock` needs; apt-mark is part of apt.
     hold_packages: tuple[str, ...] = ()
     # CentOS enforces SELinux (semanage comes with policycoreutils-python-utils) and runs
@@ -159,6 +163,7 @@ PLATFORMS = {
         docker_repo_key="https://download.docker.com/linux/debian/gpg",
         docker_companions=("apparmor",),
         thin_pool_packages=("lvm2", "thin-provisioning-tools"),
+        registry_package="docker-registry",
     ),
 }
 

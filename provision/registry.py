@@ -1,10 +1,16 @@
-"""A plain-HTTP registry on a node (Debian's ``docker-registry``, ``skopeo`` to fill it),
-for labs without Docker Hub (``images: offline``): rkt fetches the lab's alpine from it
-(RKT-3), and in the student profile both nodes' Docker pulls the TP's images through it.
+"""A plain-HTTP registry on a node, ``skopeo`` to fill it: rkt fetches the lab's alpine
+from it (RKT-3), on every profile, and in the student profile of an offline lab both
+nodes' Docker pulls the TP's images through it.
 
-    serve(platform, "127.0.0.1:5050", why="RKT-3")
-    image_in_registry(source="docker-daemon:alpine:latest", registry="127.0.0.1:5050",
-                      repository="alpine", tag="latest")
+rkt 1.29 reads Docker v2 / OCI image manifests, not the image indexes Docker Hub serves
+today, so the lab does not point rkt at Docker Hub: ``skopeo copy --format v2s2`` puts a
+manifest rkt reads in the registry (from Docker Hub, or offline from Docker's stand-in).
+The registry is Debian's ``docker-registry`` package, or, where the distribution has none
+(CentOS Stream 9), Docker's own registry image run by the lab's Docker.
+
+    serve(platform, settings, "127.0.0.1:5050", why="RKT-3")
+    image_in_registry(source="docker://docker.io/library/alpine:latest",
+                      registry="127.0.0.1:5050", repository="alpine", tag="latest")
 """
 
 import json
@@ -14,7 +20,11 @@ from pyinfra import host
 from pyinfra.api import FactBase, operation
 from pyinfra.operations import files, systemd
 
+from lab.settings import Settings
 from provision import platform as platforms
+
+CONTAINER = "tp15-registry"  # where the distribution has no registry package
+CONTAINER_PORT = 5000  # what Docker's registry image listens on inside its container
 
 # Debian's registry package starts with htpasswd auth on :5000; the lab's serves without
 # auth (what rkt's --insecure-options=http fetch and a Docker mirror need).
@@ -54,21 +64,89 @@ class RegistryTags(FactBase):
             return []
 
 
+class RegistryContainer(FactBase):
+    """The container ``container`` as ``docker ps -a`` lists it: its image, state and published
+    ports, or None when there is no such container.
+
+        host.get_fact(RegistryContainer, "tp15-registry")
+        # -> {'image': 'registry:2.8.3', 'state': 'running', 'ports': '127.0.0.1:5050->5000/tcp'}
+    """
+
+    requires_command = "docker"
+
+    def command(self, container: str) -> str:
+        return (f"docker ps -a --filter 'name=^{container}$' "
+                "--format '{{.Image}}\t{{.State}}\t{{.Ports}}'")
+
+    def process(self, output) -> dict | None:
+        for line in output:
+            image, state, ports = (line.split("\t") + ["", ""])[:3]
+            return {"image": image, "state": state, "ports": ports}
+        return None
+
+
+@operation()
+def registry_container(container: str, image: str, address: str):
+    """``docker run -d --name CONTAINER --restart=always -p ADDRESS:5000 IMAGE`` unless
+    that container runs so (one stopped, of another image or port is removed first)."""
+    found = host.get_fact(RegistryContainer, container)
+    published = f"{address}->{CONTAINER_PORT}/tcp"
+    if found and found["image"] == image and found["state"] == "running" \
+            and published in found["ports"]:
+        host.noop(f"{container} runs {image} on {address}")
+        return
+    if found:
+        yield f"docker rm -f {container}"
+    yield (f"docker run -d --name {container} --restart=always -p {address}:{CONTAINER_PORT} "
+           f"{image}")
+
+
+def hub_repository(reference: str) -> tuple[str, str] | None:
+    """Where Docker Hub (and a mirror of it) keeps ``reference``: (repository, tag), or
+    None for an image of another registry.
+
+        >>> hub_repository("alpine:latest"), hub_repository("bitnami/redis:7")
+        (('library/alpine', 'latest'), ('bitnami/redis', '7'))
+        >>> hub_repository("registry.example/redis:7") is None
+        True
+    """
+    name, _, tag = reference.rpartition(":")
+    first, _, rest = name.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        return None
+    return (name if rest else f"library/{name}"), tag
+
+
 @operation()
 def image_in_registry(source: str, registry: str, repository: str, tag: str):
-    """``skopeo copy SOURCE docker://REGISTRY/REPOSITORY:TAG`` when the registry lacks the
-    tag (``source``: ``docker-daemon:alpine:latest``, ``oci-archive:/path/alpine.oci.tar``)."""
+    """``skopeo copy --format v2s2 SOURCE docker://REGISTRY/REPOSITORY:TAG`` when the
+    registry lacks the tag (``source``: ``docker://docker.io/library/alpine:latest``,
+    ``docker-daemon:alpine:latest``): one image's Docker v2 manifest, which rkt reads, even
+    from an index of several platforms."""
     if tag in host.get_fact(RegistryTags, registry, repository):
         host.noop(f"{registry}/{repository}:{tag} is served")
     else:
-        yield (f"skopeo copy --dest-tls-verify=false {source} "
+        yield (f"skopeo copy --format v2s2 --dest-tls-verify=false {source} "
                f"docker://{registry}/{repository}:{tag}")
 
 
-def serve(platform: platforms.Platform, address: str, why: str) -> None:
-    """``apt install docker-registry skopeo``, the registry on ``address`` without auth."""
-    platforms.install_packages(platform, ["docker-registry", "skopeo"],
-                               name=f"Install a registry and skopeo ({why})")
+def registry_image(settings: Settings) -> str:
+    """Docker's registry image, pinned (lab.yml ``versions.registry``): 'registry:2.8.3'."""
+    return f"registry:{settings.versions.registry}"
+
+
+def serve(platform: platforms.Platform, settings: Settings, address: str, why: str) -> None:
+    """A registry without auth on ``address``, and skopeo: ``apt install docker-registry
+    skopeo`` (Debian), or ``dnf install skopeo`` and ``docker run … -p ADDRESS:5000
+    registry:2.8.3`` where the distribution has no registry package (CentOS)."""
+    packages = [platform.registry_package] if platform.registry_package else []
+    platforms.install_packages(platform, [*packages, "skopeo"],
+                               name=f"Install {' and '.join([*packages, 'skopeo'])} ({why})")
+    if not platform.registry_package:
+        image = registry_image(settings)
+        registry_container(name=f"Run {image} as {CONTAINER} on {address}",
+                           container=CONTAINER, image=image, address=address)
+        return
     config = files.put(name=f"Registry on {address}, without auth",
                        src=StringIO(CONFIG_TEXT.format(address=address)), dest=CONFIG,
                        mode="644")

@@ -5,16 +5,18 @@
     rkt --insecure-options=image run docker://alpine --exec /bin/true
     systemd-run rkt --insecure-options=image run docker://alpine --exec /bin/sleep -- 9999
 
-Requirements: RKT-5 (the boot on cgroup v1 that rkt's stage1 needs, first, since it
-reboots the node), RKT-1 (the package), RKT-2 … RKT-4 (rkt's commands; the pod under
-systemd-run is left running as the transient unit ``tp-rkt``).
+Requirements: RKT-5 (the boot on cgroup v1 that the package's default stage1 needs, first,
+since it reboots the node), RKT-1 (the package), RKT-2 … RKT-4 (rkt's commands; the pod
+under systemd-run is left running as the transient unit ``tp-rkt``).
 
-Where the package comes from (``artifacts.rkt_package_source``), first found: the artifacts folder
-(``artifacts`` / ``LAB_ARTIFACTS``), the package ``rkt/build-package`` built on this
-host from rkt's released source, else rkt's GitHub release page. Its sha256 is checked
-against lab.yml's ``rkt.deb_sha256`` / ``rkt.rpm_sha256``, or printed to pin there.
-With ``images: offline`` there is no Docker Hub: a registry on the node
-(``rkt.registry``) serves the lab's alpine, and rkt fetches it over plain HTTP.
+rkt's package is its official release package, and only that
+(``artifacts.rkt_package_source``): the artifacts folder's (``artifacts`` /
+``LAB_ARTIFACTS``), else rkt's GitHub release page, its sha256 checked against lab.yml's
+``rkt.deb_sha256`` / ``rkt.rpm_sha256`` or printed to pin there. An offline lab without
+it installs nothing, says so in one line, and does not reboot node1 for it.
+
+rkt fetches alpine from a registry on the node (``rkt.registry``, provision/registry.py),
+never from Docker Hub directly: rkt 1.29 cannot read the image indexes Hub serves today.
 """
 
 from __future__ import annotations
@@ -24,11 +26,21 @@ from pyinfra.api import FactBase, operation
 from pyinfra.operations import apt, dnf, files, server
 
 from lab.settings import Settings
-from provision import artifacts, registry
+from provision import artifacts, registry, student
 from provision import platform as platforms
 
 CGROUP_V1 = "systemd.unified_cgroup_hierarchy=0"
 POD_UNIT = "tp-rkt"
+# The TP's --insecure-options=image (Docker images carry no signature rkt checks), and
+# http for the lab's plain-HTTP registry.
+INSECURE = "image,http"
+# rkt's stage1 flavors that need the cgroup v1 hierarchy: coreos and kvm boot systemd in
+# the pod with rkt's own cgroup set-up, whose cgroup v2 support was never finished
+# (rkt/rkt#1757); host and fly run on cgroup v2.
+CGROUP_V1_STAGE1S = frozenset({"coreos", "kvm"})
+# The default stage1 of rkt's official packages (rkt's release build configures
+# /usr/lib/rkt/stage1-images/stage1-coreos.aci as the default location).
+RELEASE_STAGE1 = "coreos"
 
 
 # --- Facts -----------------------------------------------------------------------------
@@ -114,19 +126,38 @@ def pod_under_systemd_run(unit: str, reference: str, insecure: str):
 
 # --- What the operations are given -----------------------------------------------------
 
+def stage1_to_install(platform: platforms.Platform, settings: Settings) -> str | None:
+    """The default stage1 of the rkt package this lab installs: the release packages'
+    (coreos), or None when the lab has no package to install."""
+    if artifacts.rkt_package_source(platform, settings).kind == "none":
+        return None
+    return RELEASE_STAGE1
+
+
+def boots_on_cgroup_v1(platform: platforms.Platform, settings: Settings) -> bool:
+    """RKT-5 — whether node1's boot moves to cgroup v1: exactly when the stage1 of the
+    package it gets needs it.
+
+    >>> from lab.settings import load
+    >>> boots_on_cgroup_v1(platforms.PLATFORMS["centos-stream-9"], load(environ={}))
+    True
+    """
+    return stage1_to_install(platform, settings) in CGROUP_V1_STAGE1S
+
+
 def image_reference(settings: Settings) -> str:
-    """What ``rkt run`` fetches: Docker Hub's alpine, or the lab's registry's offline.
+    """What ``rkt run`` fetches: the lab's alpine from the registry on the node, whatever
+    ``images`` says; on an offline student lab, from the registry the lab gives the
+    student (student.mirror_address).
 
     >>> from lab.settings import load
     >>> image_reference(load(environ={}))
-    'docker://alpine'
-    >>> image_reference(load(environ={"LAB_IMAGES": "offline", "LAB_ENGINE": "distribution",
-    ...                               "LAB_DISTRIBUTION": "debian-12"}))
     'docker://127.0.0.1:5050/alpine:latest'
     """
-    if settings.images == "offline":
-        return f"docker://{settings.rkt.registry}/{registry_repository(settings)}"
-    return "docker://alpine"
+    if settings.profile == "student" and settings.images == "offline":
+        repository, tag = registry.hub_repository(settings.tp_images["alpine"])
+        return f"docker://{student.mirror_address(settings)}/{repository}:{tag}"
+    return f"docker://{settings.rkt.registry}/{registry_repository(settings)}"
 
 
 def registry_repository(settings: Settings) -> str:
@@ -134,10 +165,19 @@ def registry_repository(settings: Settings) -> str:
     return settings.tp_images["alpine"].split("/")[-1]
 
 
-def insecure_options(settings: Settings) -> str:
-    """The TP's ``image`` (Docker images carry no signature rkt checks), and ``http``
-    for the lab's plain-HTTP registry."""
-    return "image,http" if settings.images == "offline" else "image"
+def alpine_source(settings: Settings) -> str:
+    """Where skopeo takes the alpine it puts in the registry: Docker Hub's, or offline the
+    stand-in in the node's Docker.
+
+    >>> from lab.settings import load
+    >>> alpine_source(load(environ={}))
+    'docker://docker.io/library/alpine:latest'
+    """
+    alpine = settings.tp_images["alpine"]
+    if settings.images == "offline":
+        return f"docker-daemon:{alpine}"
+    on_hub = registry.hub_repository(alpine)
+    return f"docker://docker.io/{on_hub[0]}:{on_hub[1]}" if on_hub else f"docker://{alpine}"
 
 
 def image_name(reference: str) -> str:
@@ -158,11 +198,16 @@ def image_name(reference: str) -> str:
 
 # --- The section -----------------------------------------------------------------------
 
-def boot_on_cgroup_v1(platform: platforms.Platform) -> None:
+def boot_on_cgroup_v1(platform: platforms.Platform, settings: Settings) -> None:
     """RKT-5 — ``grubby --update-kernel=ALL --args=systemd.unified_cgroup_hierarchy=0`` (EL),
-    the same in /etc/default/grub + ``update-grub`` (Debian), then one reboot."""
-    changed = boots_with(name=f"Boot with {CGROUP_V1}: rkt's stage1 needs cgroup v1 (RKT-5)",
-                         argument=CGROUP_V1, command=platform.kernel_argument_command(CGROUP_V1))
+    the same in /etc/default/grub + ``update-grub`` (Debian), then one reboot: only when
+    the stage1 of the package the lab installs needs cgroup v1."""
+    if not boots_on_cgroup_v1(platform, settings):
+        return
+    stage1 = stage1_to_install(platform, settings)
+    changed = boots_with(name=f"Boot with {CGROUP_V1}: rkt's {stage1} stage1 needs cgroup v1 "
+                         "(RKT-5)", argument=CGROUP_V1,
+                         command=platform.kernel_argument_command(CGROUP_V1))
     server.reboot(name="Reboot once on cgroup v1 (RKT-5; minutes under emulation)",
                   delay=10, interval=5, reboot_timeout=900, _if=changed.did_change)
 
@@ -170,33 +215,34 @@ def boot_on_cgroup_v1(platform: platforms.Platform) -> None:
 def install_rkt(platform: platforms.Platform, settings: Settings) -> bool:
     """RKT-1 — the release package, as the TP's ``rpm -ivh rkt-1.29.0-1.x86_64.rpm``
     (``apt install ./rkt_1.29.0-1_amd64.deb`` on Debian). False, said in one line, when
-    no package can be had."""
+    the lab has no package."""
     source = artifacts.rkt_package_source(platform, settings)
     if source.kind == "none":
-        logger.warning(f"{host.print_prefix}rkt (RKT-1 … RKT-4): not installed, {source.where}")
+        logger.warning(f"{host.print_prefix}rkt (RKT-1 … RKT-5): not installed. {source.where}")
         return False
     name = artifacts.rkt_package_name(platform, settings.versions.rkt)
     dest = f"{artifacts.CACHE}/{name}"
-    if source.kind in ("file", "built"):
+    if source.kind == "file":
         files.put(name=f"Copy {source.where} to the node (RKT-1)", src=source.where, dest=dest,
                   create_remote_dir=True)
     else:
         files.download(name=f"Download {name} from rkt's release page (RKT-1)",
                        src=source.where, dest=dest, sha256sum=source.pinned)
-    setting = None if source.kind == "built" else f"rkt.{name.rsplit('.', 1)[-1]}_sha256"
     artifacts.sha256_checked(name=f"Check {name}'s sha256 (RKT-1)", path=dest,
-                    pinned=source.pinned, setting=setting)
+                             pinned=source.pinned, setting=f"rkt.{name.rsplit('.', 1)[-1]}_sha256")
     install = apt.deb if platform.package_manager == "apt" else dnf.rpm
     install(name=f"Install {name} (RKT-1)", src=dest)
     return True
 
 
 def serve_alpine(platform: platforms.Platform, settings: Settings) -> None:
-    """Offline only: the lab's registry on the node serves its alpine, for rkt."""
-    registry.serve(platform, settings.rkt.registry, why="offline images, RKT-3")
+    """The lab's registry on the node serves alpine with a manifest rkt reads:
+    ``skopeo copy --format v2s2 docker://docker.io/library/alpine:latest
+    docker://127.0.0.1:5050/alpine:latest`` (offline: from the stand-in in Docker)."""
+    registry.serve(platform, settings, settings.rkt.registry, why="rkt's alpine, RKT-3")
     repository, _, tag = registry_repository(settings).partition(":")
-    registry.image_in_registry(name=f"Push the lab's alpine to {settings.rkt.registry}",
-                               source=f"docker-daemon:{settings.tp_images['alpine']}",
+    registry.image_in_registry(name=f"Put alpine in {settings.rkt.registry}, as a manifest "
+                               "rkt reads", source=alpine_source(settings),
                                registry=settings.rkt.registry, repository=repository,
                                tag=tag or "latest")
 
@@ -205,10 +251,9 @@ def deploy(platform: platforms.Platform, settings: Settings) -> None:
     """The section's steps after the boot on cgroup v1 (deploy.py runs that first)."""
     if not install_rkt(platform, settings):
         return
-    if settings.images == "offline":
-        serve_alpine(platform, settings)
-    reference, insecure = image_reference(settings), insecure_options(settings)
+    serve_alpine(platform, settings)
+    reference = image_reference(settings)
     ran_to_completion(name=f"rkt run {reference} --exec /bin/true (RKT-3)",
-                      reference=reference, insecure=insecure)
+                      reference=reference, insecure=INSECURE)
     pod_under_systemd_run(name=f"systemd-run --unit={POD_UNIT} rkt run … sleep 9999 (RKT-4)",
-                          unit=POD_UNIT, reference=reference, insecure=insecure)
+                          unit=POD_UNIT, reference=reference, insecure=INSECURE)

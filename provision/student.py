@@ -7,9 +7,10 @@ student cannot get where the lab has no internet, so that the TP's commands work
 - ``images: offline``: node1 runs a registry serving the TP's images under Docker Hub's
   names, and /etc/docker/daemon.json on both nodes names it as Docker's mirror, so the
   TP's ``docker pull alpine`` works once the student has installed Docker;
-- on node1, in ``student.files`` (/opt/tp15): rkt's package when GitHub's release page is
-  not where it comes from, and the Python app the TP hands out (with its wheels offline,
-  since the nodes reach no PyPI), with a README.txt saying what is there.
+- on node1, in ``student.files`` (/opt/tp15): rkt's official package when the artifacts
+  folder has it, and the Python app the TP hands out (with its wheels offline, since the
+  nodes reach no PyPI), with a README.txt saying what is there (and where rkt's package
+  comes from when it is not there).
 
 Installing runc, Docker, Compose or rkt, the LVM volumes, every daemon setting: the TP's,
 left to the student. ``pytest acceptance/`` grades how far they got.
@@ -34,22 +35,6 @@ from provision.images import OFFLINE_BUILD, UPLOAD_DIR, read_manifest
 APP = REPO / "app"
 APP_FILES = ("app.py", "requirements.txt")  # what the TP hands out: the code, its needs
 OCI_BUILD = OFFLINE_BUILD / "oci"
-
-
-def hub_repository(reference: str) -> tuple[str, str] | None:
-    """Where a Docker Hub mirror keeps ``reference``: (repository, tag), or None for an
-    image of another registry, which no mirror serves.
-
-        >>> hub_repository("alpine:latest"), hub_repository("bitnami/redis:7")
-        (('library/alpine', 'latest'), ('bitnami/redis', '7'))
-        >>> hub_repository("registry.example/redis:7") is None
-        True
-    """
-    name, _, tag = reference.rpartition(":")
-    first, _, rest = name.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        return None
-    return (name if rest else f"library/{name}"), tag
 
 
 def mirror_address(settings: Settings) -> str:
@@ -87,7 +72,7 @@ def serve_tp_images(platform: platforms.Platform, settings: Settings) -> None:
     manifest = read_manifest(list(settings.tp_images))
     files.directory(name=f"Create {UPLOAD_DIR}", path=UPLOAD_DIR, mode="700")
     for name, reference in settings.tp_images.items():
-        where = hub_repository(reference)
+        where = registry.hub_repository(reference)
         if where is None:
             logger.warning(f"{host.print_prefix}{reference}: not a Docker Hub name, which "
                            "the mirror cannot serve: not in the registry")
@@ -109,17 +94,25 @@ def mirror_for_docker(settings: Settings) -> None:
                         content=mirror_json(mirror_address(settings)))
 
 
-def readme(settings: Settings, package: str | None) -> str:
+def readme(settings: Settings, platform: platforms.Platform, package: str | None) -> str:
     """What ``student.files``/README.txt tells the student is there."""
     lines = ["TP 1.5 - what this lab gives you (profile student).", "",
              f"app/  the Python app the TP gives you ({', '.join(APP_FILES)})."]
     if settings.images == "offline":
         lines += ["      wheels/: its packages, since this lab reaches no PyPI:",
                   "      pip install --no-index --find-links wheels -r requirements.txt"]
+    name = artifacts.rkt_package_name(platform, settings.versions.rkt)
     if package:
-        lines += [f"{package}  rkt's package (the TP downloads it from GitHub):",
+        lines += [f"{package}  rkt's official package (the TP downloads it from GitHub):",
                   f"      sudo {'apt install' if package.endswith('.deb') else 'rpm -ivh'} "
                   f"{settings.student.files}/{package}"]
+    elif settings.images == "offline":
+        lines += [f"rkt's package ({name}) is not here: this lab reaches no GitHub and its "
+                  "artifacts folder", "      has none. Ask your instructor for it (the "
+                  "grading reports rkt's checks as SKIP until then)."]
+    else:
+        url = artifacts.rkt_release_url(platform, settings.versions.rkt)
+        lines += [f"rkt's package: download it as the TP says, {url}"]
     if settings.images == "offline":
         lines += ["", f"Docker Hub's images ({', '.join(settings.tp_images.values())}) come "
                   f"from node1's registry {mirror_address(settings)}:",
@@ -131,8 +124,8 @@ def readme(settings: Settings, package: str | None) -> str:
 
 
 def hand_out_files(platform: platforms.Platform, settings: Settings) -> None:
-    """node1: the app the TP hands out, rkt's package when GitHub is not where it comes
-    from, and README.txt, in ``student.files``."""
+    """node1: the app the TP hands out, rkt's official package when the artifacts folder
+    has it, and README.txt, in ``student.files``."""
     folder = settings.student.files
     files.directory(name=f"Create {folder}/app", path=f"{folder}/app", mode="755")
     for name in APP_FILES:
@@ -143,13 +136,14 @@ def hand_out_files(platform: platforms.Platform, settings: Settings) -> None:
                    dest=f"{folder}/app/wheels", exclude=".gitignore")
     source = artifacts.rkt_package_source(platform, settings)
     package = None
-    if source.kind in ("file", "built"):
+    if source.kind == "file":
         package = Path(source.where).name
         files.put(name=f"rkt's package: {folder}/{package}", src=source.where,
                   dest=f"{folder}/{package}", mode="644")
     elif source.kind == "none":
         logger.warning(f"{host.print_prefix}rkt's package for the student: {source.where}")
-    files.put(name=f"{folder}/README.txt: what is there", src=StringIO(readme(settings, package)),
+    files.put(name=f"{folder}/README.txt: what is there",
+              src=StringIO(readme(settings, platform, package)),
               dest=f"{folder}/README.txt", mode="644")
 
 

@@ -10,44 +10,101 @@ from provision import artifacts, rkt
 from provision.platform import PLATFORMS
 
 DEBIAN, CENTOS = PLATFORMS["debian-12"], PLATFORMS["centos-stream-9"]
-def test_the_artifacts_folder_comes_first_with_lab_yml_pin(tmp_path, offline):
+def test_the_artifacts_folder_s_official_package_with_lab_yml_pin(tmp_path, offline):
     (tmp_path / "rkt_1.29.0-1_amd64.deb").write_bytes(b"deb")
-    built = tmp_path / "built"
-    built.mkdir()
-    (built / "rkt_1.29.0-1_amd64.deb").write_bytes(b"other")
     pinned = dataclasses.replace(offline.rkt, deb_sha256="a" * 64)
     settings = dataclasses.replace(offline, artifacts=tmp_path, rkt=pinned)
-    assert artifacts.rkt_package_source(DEBIAN, settings, built) == artifacts.PackageSource(
+    assert artifacts.rkt_package_source(DEBIAN, settings) == artifacts.PackageSource(
         "file", str(tmp_path / "rkt_1.29.0-1_amd64.deb"), "a" * 64)
 
 
-def test_a_package_built_here_is_used_and_never_pinned(tmp_path, offline):
-    (tmp_path / "rkt_1.29.0-1_amd64.deb").write_bytes(b"deb")
-    pinned = dataclasses.replace(offline.rkt, deb_sha256="a" * 64)
-    source = artifacts.rkt_package_source(DEBIAN, dataclasses.replace(offline, rkt=pinned),
-                                          tmp_path)
-    assert source == artifacts.PackageSource("built", str(tmp_path / "rkt_1.29.0-1_amd64.deb"),
-                                             None)
+def test_an_offline_lab_without_the_package_names_the_file_and_where_to_put_it(tmp_path,
+                                                                                offline):
+    for settings, folder in ((offline, "no artifacts folder is set (artifacts in lab.yml, or "
+                              "LAB_ARTIFACTS)"),
+                             (dataclasses.replace(offline, artifacts=tmp_path),
+                              f"not in the artifacts folder {tmp_path}")):
+        source = artifacts.rkt_package_source(DEBIAN, settings)
+        assert source.kind == "none" and source.pinned is None
+        assert "rkt_1.29.0-1_amd64.deb" in source.where and folder in source.where
+        assert ("https://github.com/rkt/rkt/releases/download/v1.29.0/rkt_1.29.0-1_amd64.deb"
+                in source.where)
+        assert "put it in the artifacts folder, then `vagrant provision node1`" in source.where
 
 
-def test_an_offline_lab_without_a_package_says_what_to_do(tmp_path, offline):
-    source = artifacts.rkt_package_source(DEBIAN, offline, tmp_path)
-    assert source.kind == "none"
-    assert "no rkt_1.29.0-1_amd64.deb" in source.where and "rkt/build-package" in source.where
-
-
-def test_otherwise_the_release_page_with_the_distribution_s_package(tmp_path):
+def test_otherwise_the_release_page_with_the_distribution_s_package():
     settings = load(environ={})
-    assert artifacts.rkt_package_source(CENTOS, settings, tmp_path) == artifacts.PackageSource(
+    assert artifacts.rkt_package_source(CENTOS, settings) == artifacts.PackageSource(
         "url", "https://github.com/rkt/rkt/releases/download/v1.29.0/rkt-1.29.0-1.x86_64.rpm",
         None)
 
 
-def test_offline_rkt_fetches_the_lab_s_registry_over_http(offline):
-    assert rkt.image_reference(offline) == "docker://127.0.0.1:5050/alpine:latest"
-    assert rkt.insecure_options(offline) == "image,http"
+def test_nothing_in_the_project_builds_rkt():
+    import subprocess
+
+    from lab.settings import REPO
+
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True,
+                             check=True).stdout.split()
+    assert not [path for path in tracked if path.startswith("rkt/")
+                or "build-package" in path]
+
+
+# --- RKT-5: the boot on cgroup v1, exactly when the package's stage1 needs it ------------
+
+def test_the_switch_is_planned_exactly_when_the_installed_stage1_needs_it(tmp_path, offline):
+    assert not rkt.boots_on_cgroup_v1(DEBIAN, offline)          # no package: nothing to boot
+    (tmp_path / "rkt_1.29.0-1_amd64.deb").write_bytes(b"deb")
+    with_package = dataclasses.replace(offline, artifacts=tmp_path)
+    assert rkt.stage1_to_install(DEBIAN, with_package) == "coreos"
+    assert rkt.boots_on_cgroup_v1(DEBIAN, with_package)
+    assert rkt.boots_on_cgroup_v1(CENTOS, load(environ={}))       # the release page's package
+
+
+@pytest.mark.parametrize("stage1, needs", [("coreos", True), ("kvm", True), ("host", False),
+                                           ("fly", False)])
+def test_which_stage1_flavors_need_cgroup_v1(stage1, needs):
+    assert (stage1 in rkt.CGROUP_V1_STAGE1S) is needs
+
+
+# --- RKT-3: one image path, the registry on the node -------------------------------------
+
+def test_rkt_fetches_from_the_node_s_registry_over_http_whatever_images_says(offline):
     hub = load(environ={})
-    assert (rkt.image_reference(hub), rkt.insecure_options(hub)) == ("docker://alpine", "image")
+    assert rkt.image_reference(offline) == "docker://127.0.0.1:5050/alpine:latest"
+    assert rkt.image_reference(hub) == "docker://127.0.0.1:5050/alpine:latest"
+    assert rkt.INSECURE == "image,http"
+
+
+def test_on_an_offline_student_lab_rkt_fetches_from_the_registry_the_student_has():
+    student = load(environ={"LAB_PROFILE": "student", "LAB_IMAGES": "offline",
+                            "LAB_ENGINE": "distribution", "LAB_DISTRIBUTION": "debian-12"})
+    assert rkt.image_reference(student) == "docker://192.168.56.11:5050/library/alpine:latest"
+
+
+def test_the_registry_is_filled_from_docker_hub_or_offline_from_the_stand_in(offline):
+    assert rkt.alpine_source(load(environ={})) == "docker://docker.io/library/alpine:latest"
+    assert rkt.alpine_source(offline) == "docker-daemon:alpine:latest"
+
+
+def test_the_registry_is_debian_s_package_or_docker_s_image_on_centos():
+    assert DEBIAN.registry_package == "docker-registry"
+    assert CENTOS.registry_package is None
+    from provision import registry
+    assert registry.registry_image(load(environ={})) == "registry:2.8.3"
+
+
+def test_an_offline_centos_lab_is_refused_by_the_settings(tmp_path):
+    from lab.settings import DEFAULT_PATH, SettingsError
+
+    with pytest.raises(SettingsError, match=r"LAB_IMAGES='offline' \(environment\): images is "
+                       r"only available on debian-12 .*; set LAB_IMAGES=hub, or choose "
+                       r"distribution debian-12"):
+        load(environ={"LAB_IMAGES": "offline"})
+    lab = tmp_path / "lab.yml"
+    lab.write_text(DEFAULT_PATH.read_text().replace("images: hub ", "images: offline"))
+    with pytest.raises(SettingsError, match=r"images: 'offline' is only available on debian-12"):
+        load(lab, environ={})
 
 
 @pytest.mark.parametrize("reference, name", [
