@@ -67,7 +67,7 @@ def serve_tp_images(platform: platforms.Platform, settings: Settings) -> None:
     """node1, ``images: offline``: the registry, and in it each stand-in under its Docker
     Hub name (``library/alpine:latest``), made an OCI archive on this host."""
     address = mirror_address(settings)
-    registry.serve(platform, address, why="the TP's images without Docker Hub")
+    registry.serve(platform, settings, address, why="the TP's images without Docker Hub")
     platforms.open_port(platform, settings.student.registry_port)
     manifest = read_manifest(list(settings.tp_images))
     files.directory(name=f"Create {UPLOAD_DIR}", path=UPLOAD_DIR, mode="700")
