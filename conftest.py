@@ -21,6 +21,14 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "req(*ids): the TP requirement(s) the test proves (lab/requirements.yml)"
     )
+    config.addinivalue_line(
+        "markers", "nodes(*names): run only on these nodes (node1 is the main Docker host): "
+        "on the lab, the nodes themselves; elsewhere, the hosts whose role plays them "
+        "(--inventory, --role); a host without a role runs everything. Without it: node1, "
+        "and node2 too for a requirement the catalogue asks of the second host (second)")
+    config.addinivalue_line(
+        "markers", "lab: checks the lab's own choices in lab.yml, which the TP leaves open "
+        "(e.g. dm.basesize): run on the lab only, not when grading other hosts")
 
 
 def pytest_collection_modifyitems(items):

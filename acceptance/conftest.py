@@ -13,6 +13,7 @@ beside its ``requirement`` properties: the report and the JUnit XML read them.
 """
 
 import functools
+import ipaddress
 import json
 import shutil
 import tempfile
@@ -24,6 +25,7 @@ import vagrant
 from _pytest.doctest import DoctestItem
 
 from acceptance.clients import ClientTLS
+from acceptance.containers import LABELLED
 from acceptance.inventory import (
     ROLES,
     TLS_FILES,
@@ -35,8 +37,7 @@ from acceptance.inventory import (
 from acceptance.report import RequirementReport
 from lab.catalogue import load_catalogue
 from lab.pki import ensure_pki
-from lab.settings import MAIN_NODE, PKI_DIR, REPO, load, ssh_config_file
-from provision.daemon_config import DAEMON_JSON
+from lab.settings import DAEMON_JSON, MAIN_NODE, PKI_DIR, REPO, load, ssh_config_file
 
 
 def _lab_hosts() -> tuple[list[str], list[str]]:
@@ -65,6 +66,9 @@ def _lab_hosts() -> tuple[list[str], list[str]]:
 
 
 def pytest_addoption(parser):
+    parser.addoption("--portainer-user", metavar="USER", default="admin",
+                     help="the graded host's Portainer user with the rights to manage its "
+                     "environments (GUI-2; default: admin)")
     parser.addoption("--portainer-password", metavar="PASSWORD", default=None,
                      help="the graded host's Portainer admin password (GUI-2); the lab's is "
                      "read from .vagrant/lab/portainer-admin-password")
@@ -87,13 +91,6 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "nodes(*names): run only on these nodes (node1 is the main Docker host): "
-        "on the lab, the nodes themselves; elsewhere, the hosts whose role plays them "
-        "(--inventory, --role); a host without a role runs everything")
-    config.addinivalue_line(
-        "markers", "lab: checks the lab's own choices in lab.yml, which the TP leaves open "
-        "(e.g. dm.basesize): run on the lab only, not when grading other hosts")
     # With -n (pytest-xdist), each worker gets the lab's hosts from the controller,
     # which asked Vagrant once (pytest_configure_node).
     worker = getattr(config, "workerinput", None)
@@ -122,7 +119,7 @@ def pytest_configure(config):
         config.option.hosts = ",".join(host.spec(folder) for host in graded)
         config.option.sudo = True
         config.graded_roles = {host.name: host.role for host in graded}
-        config.graded_addresses = {host.name: host.address for host in graded}
+        config.graded_addresses = {host.name: host.reached_from_outside for host in graded}
         config.graded_tls = {host.name: host.tls for host in graded if host.tls}
         config.graded_partners = {host.name: host.partner_address for host in graded
                                   if host.partner_address}
@@ -145,7 +142,8 @@ def pytest_configure(config):
                               default_role=config.option.role,
                               folder=Path(config.option.report_dir),
                               student=getattr(config, "lab_nodes", False)
-                              and load().profile == "student"),
+                              and load().profile == "student",
+                              complete=not getattr(config, "lab_nodes", False)),
             "lab-requirements")
 
 
@@ -179,14 +177,27 @@ def _second_node() -> str:
     return next(name for name in load().nodes if name != MAIN_NODE)
 
 
+def graded_on(item, catalogue) -> tuple[str, ...]:
+    """The nodes a test grades: its ``nodes`` marker's; without one, node1, and node2 too
+    when one of its requirements is asked of the second host (the catalogue's
+    ``second``: shared/tp/requirements.md, "Hosts")."""
+    if marker := item.get_closest_marker("nodes"):
+        return marker.args
+    ids = [mark.args[0] for mark in item.iter_markers("req")]
+    if any(catalogue[id_].second for id_ in ids if id_ in catalogue):
+        return (MAIN_NODE, _second_node())
+    return (MAIN_NODE,)
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group markers
 def pytest_collection_modifyitems(config, items):
-    """Record each test's host; drop (not skip) the node-specific tests on a host that
-    plays another node (on the lab, the other nodes; elsewhere, by role), and the checks
+    """Record each test's host; drop (not skip) the tests of another node on a host that
+    plays one (on the lab, the nodes themselves; elsewhere, by role: ``graded_on``), and the checks
     of lab.yml's own choices (marker ``lab``) on hosts that are not the lab's. With ``-n N
     --dist loadgroup`` (pytest-xdist), each host's tests run in one worker, in order:
     hosts are graded side by side, never one host's checks against each other."""
     kept = []
+    catalogue = load_catalogue()
     for item in items:
         # The examples in the suite's docstrings are the unit tier's
         # (tests/test_acceptance_doctests.py): here they would need a host.
@@ -197,10 +208,9 @@ def pytest_collection_modifyitems(config, items):
         if host:
             item.user_properties.append(("host", host.backend.get_pytest_id()))
             item.add_marker(pytest.mark.xdist_group(host.backend.get_pytest_id()))
-        marker = item.get_closest_marker("nodes")
         node = plays(config, host.backend.get_hostname()) if host else None
         lab_only = item.get_closest_marker("lab") and not getattr(config, "lab_nodes", False)
-        if lab_only or marker and node and node not in marker.args:
+        if lab_only or node and node not in graded_on(item, catalogue):
             config.hook.pytest_deselected(items=[item])
         else:
             kept.append(item)
@@ -249,7 +259,24 @@ def address(host, node, request):
     if node:
         return node.ip
     name = host.backend.get_hostname()
-    return request.config.graded_addresses.get(name, name)
+    found = request.config.graded_addresses.get(name, name)
+    if is_loopback(found):
+        pytest.skip(f"{name} is reached at {found}, this machine's own loopback (an SSH port "
+                    "forward): the checks from outside need the VM's own address, given as "
+                    "outside_address: in the inventory")
+    return found
+
+
+def is_loopback(address: str) -> bool:
+    """Whether ``address`` is this machine itself: 127.0.0.0/8, ::1 or localhost.
+
+    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("192.168.56.11")
+    (True, True, False)
+    """
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return address == "localhost"
 
 
 @pytest.fixture(scope="module")
@@ -337,7 +364,7 @@ def container(host):
     started = []
 
     def run(options: str) -> str:
-        cid = host.check_output(f"docker run -d {options}")
+        cid = host.check_output(f"docker run -d {LABELLED} {options}")
         started.append(cid)
         return cid
 

@@ -9,10 +9,15 @@ options), never by the lab's names: a student's own ``docker run`` is graded.
 
 import json
 
+# The label of the containers the checks start themselves: never graded as the student's,
+# even when an interrupted run left one behind.
+CHECK_LABEL = "tp15.check"
+LABELLED = f"--label {CHECK_LABEL}=1"  # for the checks' own `docker run`
+
 
 def containers(host, stopped=False) -> list[dict]:
     """``docker inspect`` of each running container of ``host`` (with ``stopped``, of
-    the stopped ones too), in one command."""
+    the stopped ones too), in one command; not the checks' own (``CHECK_LABEL``)."""
     listed = host.run(f"docker ps -q --no-trunc {'--all' if stopped else ''}")
     if listed.rc != 0:
         raise AssertionError(f"`docker ps` failed ({listed.stderr.strip()[:300]}): is Docker "
@@ -25,7 +30,8 @@ def containers(host, stopped=False) -> list[dict]:
     inspected = host.run(f"docker inspect {' '.join(ids)}")
     if not inspected.stdout.strip().startswith("["):
         raise AssertionError(f"`docker inspect` failed: {inspected.stderr.strip()}")
-    return json.loads(inspected.stdout)
+    return [c for c in json.loads(inspected.stdout)
+            if CHECK_LABEL not in (c["Config"].get("Labels") or {})]
 
 
 def from_image(container: dict, name: str) -> bool:
@@ -52,6 +58,39 @@ def mounts(container: dict) -> dict[str, str]:
     """Each bind mount of ``container``: its target inside, its source on the host."""
     return {mount["Destination"]: mount["Source"] for mount in container.get("Mounts") or []
             if mount.get("Type") == "bind"}
+
+
+def detached(container: dict) -> bool:
+    """Whether ``container`` was started detached (``docker run -d``): no stream of it
+    attached to the terminal that started it."""
+    config = container["Config"]
+    return not (config.get("AttachStdout") or config.get("AttachStderr")
+                or config.get("AttachStdin"))
+
+
+NGINX_HTML = "/usr/share/nginx/html"  # the official image's web root
+
+
+def mounted_pages(container: dict) -> dict[str, str]:
+    """The pages ``container`` serves from bind mounts, URL path -> file on the host: its
+    web root's folder mounted (``/`` serves its index.html), or pages mounted one by one.
+
+    >>> mounted_pages({"Mounts": [{"Type": "bind", "Source": "/srv/page",
+    ...                            "Destination": "/usr/share/nginx/html"}]})
+    {'/': '/srv/page/index.html'}
+    >>> mounted_pages({"Mounts": [{"Type": "bind", "Source": "/srv/page.html",
+    ...                            "Destination": "/usr/share/nginx/html/index.html"}]})
+    {'/': '/srv/page.html'}
+    """
+    pages = {}
+    for inside, source in mounts(container).items():
+        inside = inside.rstrip("/")
+        if inside == NGINX_HTML:
+            pages["/"] = f"{source.rstrip('/')}/index.html"
+        elif inside.startswith(NGINX_HTML + "/"):
+            path = inside.removeprefix(NGINX_HTML)
+            pages["/" if path == "/index.html" else path] = source
+    return pages
 
 
 def name(container: dict) -> str:

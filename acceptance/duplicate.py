@@ -19,13 +19,15 @@ import json
 # Projects this suite starts on a graded host; never graded as the student's stack.
 PROJECT_PREFIX = "tp15-duplicate"
 
-# Run with the app's Python in a container of the duplicate: waits until front has
-# answered 200 from ``wanted`` different app containers (or ``timeout`` seconds), then
-# prints the status and X-Served-By of ``count`` requests, as JSON.
-#   python -c PROBE URL WANTED TIMEOUT COUNT
+# Run with the app's Python in a container of the duplicate: waits until front answers
+# 200 (at most ``timeout`` seconds), then until it has answered from ``wanted`` different
+# app containers (at most ``spread`` seconds more: NGINX may keep to one replica, which
+# the TP allows), then prints the status and X-Served-By of ``count`` requests, as JSON.
+#   python -c PROBE URL WANTED TIMEOUT COUNT SPREAD
 PROBE = """
 import json, sys, time, urllib.request as request
 url, wanted, timeout, count = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+spread = float(sys.argv[5])
 def get():
     try:
         asked = request.Request(url, headers={"Accept": "application/json"})
@@ -37,10 +39,15 @@ deadline, seen = time.monotonic() + timeout, set()
 while len(seen) < wanted and time.monotonic() < deadline:
     status, by = get()
     if status == 200:
+        deadline = min(deadline, time.monotonic() + spread) if not seen else deadline
         seen.add(by)
     time.sleep(1 if status == 200 else 3)
 print(json.dumps([get() for _ in range(count)]))
 """
+
+# How long the probe waits for other replicas once one answered (the new replicas'
+# gunicorn starts in seconds; NGINX re-resolves `app` every few seconds at best).
+SPREAD_SECONDS = 30
 
 
 def duplicate(config: dict, images: dict[str, str]) -> dict:

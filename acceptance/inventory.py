@@ -4,6 +4,9 @@ inventory file (YAML), given with ``pytest acceptance/ --inventory class.yml``.
     hosts:
       - name: alice-1            # how the report names the host (letters, digits, - _ .)
         address: 192.168.56.21   # IP address or DNS name
+        outside_address: 10.0.0.21  # optional: where the checks "from outside" (web pages,
+                                 #   the TCP daemon) reach the host, when `address` is
+                                 #   not it (an SSH port forward such as 127.0.0.1:2222)
         user: alice              # who connects (with sudo for the checks)
         key: ~/.ssh/class_ed25519  # optional: else the SSH agent's and ~/.ssh's keys
         port: 22                 # optional
@@ -36,7 +39,8 @@ import yaml
 from acceptance.clients import ClientTLS
 
 ROLES = ("main", "second", None)  # None: graded on everything
-FIELDS = {"name", "address", "user", "key", "port", "role", "partner", "tls"}
+FIELDS = {"name", "address", "outside_address", "user", "key", "port", "role", "partner",
+          "tls"}
 TLS_FILES = ("ca", "cert", "key")
 # How a check says its host could not be graded at all (the report looks for it).
 UNREACHABLE = "cannot be graded: "
@@ -57,6 +61,12 @@ class GradedHost:
     role: str | None = None
     tls: ClientTLS | None = None  # a client of the host's TCP daemon (DCFG-6)
     partner_address: str | None = None  # of the student's other host (DCFG-6)
+    outside_address: str | None = None  # where the checks from outside reach it
+
+    @property
+    def reached_from_outside(self) -> str:
+        """The address the checks "from outside" use: ``outside_address``, else ``address``."""
+        return self.outside_address or self.address
 
     def ssh_config(self) -> str:
         """The SSH config paramiko reads for this host (``Host NAME``)."""
@@ -87,7 +97,9 @@ def load_inventory(path) -> list[GradedHost]:
         raise InventoryError(f"{path}: wants a list `hosts:` of at least one host "
                              "(name, address, user, and optionally key, port, role, partner, tls)")
     problems, hosts, names = [], [], set()
-    addresses = {entry["name"]: entry.get("address") for entry in entries
+    # A partner is reached from the student's other VM: at its outside_address if any.
+    addresses = {entry["name"]: entry.get("outside_address") or entry.get("address")
+                 for entry in entries
                  if isinstance(entry, dict) and isinstance(entry.get("name"), str)}
     for index, entry in enumerate(entries, 1):
         where = f"hosts[{index}]"
@@ -118,6 +130,9 @@ def load_inventory(path) -> list[GradedHost]:
             problems.append(f"{where}: key {key!r} is not a file")
         tls, tls_problems = client_tls(entry.get("tls"), Path(path).parent)
         problems += [f"{where}: {problem}" for problem in tls_problems]
+        outside = entry.get("outside_address")
+        if outside is not None and not (isinstance(outside, str) and outside.strip()):
+            problems.append(f"{where}: outside_address {outside!r} is not an address")
         partner = entry.get("partner")
         if partner is not None and (partner == name or partner not in addresses):
             problems.append(f"{where}: partner {partner!r} is not another host of the file")
@@ -125,7 +140,8 @@ def load_inventory(path) -> list[GradedHost]:
             hosts.append(GradedHost(name=name, address=entry["address"], user=entry["user"],
                                     port=port, role=role, tls=tls,
                                     key=str(Path(key).expanduser()) if key else None,
-                                    partner_address=addresses.get(partner)))
+                                    partner_address=addresses.get(partner),
+                                    outside_address=outside))
     if problems:
         raise InventoryError(f"{path}:\n  " + "\n  ".join(problems))
     return hosts

@@ -10,9 +10,11 @@ One line per requirement of lab/requirements.yml, for an instructor:
 
 A requirement passes only when every test that names it passed on every host;
 a skip is never a pass. On the lab, a node that is not running fails the run (its
-requirements show NOT RUN). The report reads each test's ``requirement`` and
-``host`` user properties, recorded at collection (conftest.py,
-acceptance/conftest.py); a test without a host shows as ``-``.
+requirements show NOT RUN). Grading other hosts (--inventory, --hosts), a run in which
+some requirement of a host's role was skipped or not run fails too, naming them: an
+unattended grading cannot look complete when it checked less than it should. The
+report reads each test's ``requirement`` and ``host`` user properties, recorded at
+collection (conftest.py, acceptance/conftest.py); a test without a host shows as ``-``.
 """
 
 import re
@@ -31,8 +33,10 @@ class RequirementReport:
     """pytest plugin: collects each test's outcome under its requirement IDs."""
 
     def __init__(self, catalogue, nodes_down=(), roles=None, default_role=None, folder=None,
-                 student=False):
+                 student=False, complete=False):
         self.catalogue = catalogue
+        self.complete = complete  # every requirement of each host's role must be graded:
+        # other hosts than the lab's, whose skips are the grader's missing input
         self.student = student  # the lab in profile student: the TP is the student's to do
         self.nodes_down = tuple(nodes_down)  # the lab's nodes not running: their checks
         # were not run, and the run fails
@@ -111,9 +115,26 @@ class RequirementReport:
             return "NOT COVERED" if self.catalogue[requirement].pending else "NOT RUN"
         return next(s for s in STATUS_ORDER if outcomes.get(s))
 
+    def not_graded(self, host: str) -> list[str]:
+        """The requirements of ``host``'s role that were skipped or not run there, each
+        with its status, e.g. ``['DCFG-6 (skip)', 'GUI-2 (not run)']``."""
+        second = self.role(host) == "second"
+        return [f"{r} ({(self.host_status(host, r) or 'not run').lower()})"
+                for r, entry in self.catalogue.items()
+                if not entry.pending and (entry.second or not second)
+                and self.host_status(host, r) in (None, "SKIP")]
+
+    def incomplete(self) -> dict[str, list[str]]:
+        """Grading other hosts: each host with requirements of its role not graded."""
+        if not self.complete:
+            return {}
+        return {host: missing for host in sorted(self.by_host)
+                if (missing := self.not_graded(host))}
+
     def pytest_sessionfinish(self, session) -> None:
-        """A lab run without one of its nodes graded less than the lab: it fails."""
-        if self.nodes_down and session.exitstatus == pytest.ExitCode.OK:
+        """A lab run without one of its nodes graded less than the lab: it fails; so does
+        a grading of other hosts that left some of a host's requirements ungraded."""
+        if (self.nodes_down or self.incomplete()) and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
@@ -158,3 +179,8 @@ class RequirementReport:
         if self.nodes_down:
             write(f"Not graded, so the run fails: {', '.join(self.nodes_down)} "
                   f"(not running: `vagrant up {' '.join(self.nodes_down)}`).")
+        if incomplete := self.incomplete():
+            write("Not everything was graded, so the run fails (the reasons are above; give "
+                  "what a skip asks for and grade again):")
+            for host, missing in incomplete.items():
+                write(f"    {host_name(host)}: {', '.join(missing)}")

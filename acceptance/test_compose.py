@@ -22,10 +22,9 @@ import pytest
 import requests
 import yaml
 
-from acceptance.duplicate import PROBE, PROJECT_PREFIX, compose_error, served
+from acceptance.duplicate import PROBE, PROJECT_PREFIX, SPREAD_SECONDS, compose_error, served
 from acceptance.duplicate import duplicate as duplicate_of
-from app.app import KEY_PREFIX
-from lab.settings import APP_PORT, MAIN_NODE
+from lab.settings import APP_KEY_PREFIX, APP_PORT, MAIN_NODE
 
 pytestmark = pytest.mark.nodes(MAIN_NODE)
 
@@ -264,12 +263,12 @@ def test_front_publishes_port_80(host, stack, settings):
 @pytest.fixture
 def probe(host, stack):
     """A fresh key and value, so that a check never reads an older run's data; deleted
-    afterwards from db's Redis, as written there and as the app stores it (KEY_PREFIX)."""
+    afterwards from db's Redis, as written there and as the app stores it (APP_KEY_PREFIX)."""
     tag = uuid.uuid4().hex[:8]
     key, value = f"tp15-probe-{tag}", f"value-{tag}"
     yield key, value
     for db in containers(host, stack, "db"):
-        host.run("docker exec %s redis-cli DEL %s %s", db, key, KEY_PREFIX + key)
+        host.run("docker exec %s redis-cli DEL %s %s", db, key, APP_KEY_PREFIX + key)
 
 
 @pytest.mark.req("CMP-4")
@@ -315,14 +314,14 @@ def test_value_put_through_the_app_is_stored_in_redis(host, stack, probe):
     db = one(host, stack, "db")
     put = host.run("docker exec %s python -c %s %s %s", one(host, stack, "app"), script, key,
                    value)
-    stored = host.run("docker exec %s redis-cli GET %s", db, KEY_PREFIX + key).stdout.strip()
+    stored = host.run("docker exec %s redis-cli GET %s", db, APP_KEY_PREFIX + key).stdout.strip()
     assert put.stdout.strip() == "201", (
         f"PUT /kv/{key} to the app answered {put.stdout.strip() or put.stderr.strip()[-300:]}: "
         "`docker compose logs app`."
     )
     assert stored == value, (
         f"The app accepted {key}={value}, but db's Redis holds {stored!r} under "
-        f"{KEY_PREFIX}{key}: the app writes to another Redis (REDIS_HOST must be db)."
+        f"{APP_KEY_PREFIX}{key}: the app writes to another Redis (REDIS_HOST must be db)."
     )
 
 
@@ -332,10 +331,10 @@ def test_value_set_in_redis_is_read_by_the_app(host, stack, probe):
     script = ("import json, sys, urllib.request as u; print(json.load(u.urlopen("
               f"'http://localhost:{APP_PORT}/kv/' + sys.argv[1], timeout=30))['value'])")
     host.run_expect([0], "docker exec %s redis-cli SET %s %s", one(host, stack, "db"),
-                    KEY_PREFIX + key, value)
+                    APP_KEY_PREFIX + key, value)
     read = host.run("docker exec %s python -c %s %s", one(host, stack, "app"), script, key)
     assert read.stdout.strip() == value, (
-        f"The app does not read what db's Redis holds under {KEY_PREFIX}{key} "
+        f"The app does not read what db's Redis holds under {APP_KEY_PREFIX}{key} "
         f"({read.stdout.strip() or read.stderr.strip()[-300:]}): REDIS_HOST must be db."
     )
 
@@ -449,9 +448,11 @@ def duplicate(host, stack, compose) -> Compose:
 
 def probe_front(host, copy: Compose, wanted: int, count: int) -> list[tuple[object, str | None]]:
     """``count`` requests to the duplicate's front, from one of its app containers, once
-    front has answered from ``wanted`` app containers (or START_TIMEOUT has passed)."""
-    run = host.run("docker exec %s python -c %s %s %s %s %s", one(host, copy.stack, "app"),
-                   PROBE, "http://front:80/", str(wanted), str(START_TIMEOUT), str(count))
+    front has answered from ``wanted`` app containers (or SPREAD_SECONDS after the first
+    answer, or START_TIMEOUT, have passed)."""
+    run = host.run("docker exec %s python -c %s %s %s %s %s %s", one(host, copy.stack, "app"),
+                   PROBE, "http://front:80/", str(wanted), str(START_TIMEOUT), str(count),
+                   str(SPREAD_SECONDS))
     assert run.rc == 0, (
         f"The app's container could not ask front for its page ({run.stderr.strip()[-300:]})."
     )
@@ -474,7 +475,7 @@ def test_a_copy_of_the_folder_runs_a_second_stack_that_serves(host, compose, dup
 
 
 @pytest.mark.req("CMP-6")
-def test_three_app_replicas_serve_every_request(host, compose, duplicate):
+def test_three_app_replicas_serve_every_request(host, compose, duplicate, record_property):
     scaled = duplicate("up -d --scale app=3")
     assert scaled.rc == 0, (
         f"`{compose.program} up -d --scale app=3` failed: {compose_error(scaled.stderr)} "
@@ -490,9 +491,7 @@ def test_three_app_replicas_serve_every_request(host, compose, duplicate):
         f"With 3 app replicas, {len(failed)} of 30 requests through front failed "
         f"({failed[:5]}): NGINX must find the replicas through Docker's DNS."
     )
-    replicas = {by for _, by in burst}
-    assert len(replicas) > 1, (
-        f"Every request went to one replica ({replicas}): NGINX resolved `app` once at "
-        "start. Use `resolver 127.0.0.11 valid=5s;` and a variable in proxy_pass "
-        "(`set $app http://app:5000; proxy_pass $app;`)."
-    )
+    # The TP asks every request served, not spread: NGINX may keep to the replica it
+    # resolved at start (the catalogue's CMP-6). How many served is noted.
+    record_property("note", f"{len({by for _, by in burst})} of 3 app replicas served the "
+                    "30 requests")

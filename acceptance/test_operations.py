@@ -1,17 +1,28 @@
 """TP section "Docker basics — 2. Basic operations" (OPS-*), on node1.
 
-What the TP leaves running is graded by what it is (acceptance/containers.py):
-a detached alpine that sleeps (OPS-1), a container whose processes are not root's
-(OPS-3), an alpine with the host's /home mounted (OPS-5), nginx serving a mounted
-page (OPS-6). The one-off commands (OPS-2's shell, OPS-4's listings) are run as
-the TP writes them and clean up after themselves.
+What the TP leaves behind is graded by what it is (acceptance/containers.py), as the
+student left it: a detached alpine that sleeps, running or since exited (OPS-1), a
+container whose processes are not root's (OPS-3), an alpine with the host's /home
+mounted (OPS-5), nginx serving a page mounted with -v, the page itself or its folder
+(OPS-6). The one-off commands (OPS-2's shell, OPS-4's listings) are run as the TP
+writes them and clean up after themselves.
 """
 
 import urllib.request
 
 import pytest
 
-from acceptance.containers import command, containers, from_image, mounts, name, runs_as_non_root
+from acceptance.containers import (
+    LABELLED,
+    command,
+    containers,
+    detached,
+    from_image,
+    mounted_pages,
+    mounts,
+    name,
+    runs_as_non_root,
+)
 from lab.settings import MAIN_NODE
 
 pytestmark = pytest.mark.nodes(MAIN_NODE)
@@ -19,17 +30,18 @@ pytestmark = pytest.mark.nodes(MAIN_NODE)
 
 @pytest.mark.req("OPS-1")
 def test_a_detached_alpine_sleeps(host):
-    sleeping = [c for c in containers(host)
-                if from_image(c, "alpine") and "sleep" in command(c).split()]
+    """Running, or exited since: `sleep 9999` ends after 2 h 47 min, the work stays."""
+    sleeping = [c for c in containers(host, stopped=True) if from_image(c, "alpine")
+                and "sleep" in command(c).split() and detached(c)]
     assert sleeping, (
-        "No running alpine container runs `sleep`: `docker run -d alpine sleep 9999` "
-        "(and leave it running)."
+        "No alpine container started detached runs `sleep` (running or exited): `docker run "
+        "-d alpine sleep 9999` (without --rm, which leaves nothing once it ends)."
     )
 
 
 @pytest.mark.req("OPS-2")
 def test_interactive_alpine_shell_answers_on_stdin(host):
-    run = host.run("echo 'echo inside-$((6*7)); exit' | docker run -i --rm alpine sh")
+    run = host.run(f"echo 'echo inside-$((6*7)); exit' | docker run -i --rm {LABELLED} alpine sh")
     assert run.rc == 0 and "inside-42" in run.stdout, (
         f"`docker run -i alpine sh` did not run the commands given on stdin: {run.stderr.strip()}"
     )
@@ -38,7 +50,7 @@ def test_interactive_alpine_shell_answers_on_stdin(host):
 @pytest.mark.req("OPS-2")
 def test_interactive_alpine_shell_gets_a_terminal(host):
     # script(1) gives docker the pseudo-terminal `docker run -it` wants.
-    run = host.run("script -qec \"docker run -it --rm alpine sh -c 'tty'\" /dev/null")
+    run = host.run(f"script -qec \"docker run -it --rm {LABELLED} alpine sh -c 'tty'\" /dev/null")
     assert run.rc == 0 and "/dev/pts/" in run.stdout, (
         f"`docker run -it alpine sh` got no terminal inside (tty said {run.stdout.strip()!r}): "
         f"{run.stderr.strip()}"
@@ -105,23 +117,29 @@ def published_ports(container: dict) -> list[str]:
 @pytest.mark.req("OPS-6")
 def test_nginx_serves_the_mounted_page_from_outside(host, address):
     serving = [c for c in containers(host) if from_image(c, "nginx")
-               and "/usr/share/nginx/html" in mounts(c) and published_ports(c)]
+               and mounted_pages(c) and published_ports(c)]
     assert serving, (
-        "No running nginx container has its page folder mounted with -v and a port published "
-        "with -p: `docker run -d -v PAGE_DIR:/usr/share/nginx/html -p 8080:80 nginx`."
+        "No running nginx container has a page mounted with -v (the page itself or its folder) "
+        "and a port published with -p: `docker run -d -v PAGE_DIR:/usr/share/nginx/html -p "
+        "8080:80 nginx`."
     )
-    nginx = serving[0]
-    source = mounts(nginx)["/usr/share/nginx/html"]
-    page = host.file(f"{source}/index.html").content_string
-    urls = [f"http://{address}:{port}/" for port in published_ports(nginx)]
-    answers = {}
-    for url in urls:
-        try:
-            with urllib.request.urlopen(url, timeout=20) as response:
-                answers[url] = response.read().decode()
-        except OSError as error:
-            answers[url] = f"no answer ({error})"
-    assert page in answers.values(), (
-        f"{' and '.join(urls)} (from this machine) do not serve {source}/index.html, the page "
-        f"mounted in {name(nginx)}: check -p and -v, and the VM's firewall."
-    )
+    tried = []
+    for nginx in serving:
+        for path, source in mounted_pages(nginx).items():
+            page = host.file(source)
+            if not page.is_file:
+                tried.append(f"{name(nginx)}: {source} is not a file on the host")
+                continue
+            for port in published_ports(nginx):
+                url = f"http://{address}:{port}{path}"
+                try:
+                    with urllib.request.urlopen(url, timeout=20) as response:
+                        answer = response.read().decode()
+                except OSError as error:
+                    answer = f"no answer ({error})"
+                if answer == page.content_string:
+                    return
+                tried.append(f"{url} (from this machine) does not serve {source}: "
+                             f"{answer[:80]!r}")
+    pytest.fail(f"No mounted page is served from outside: {'; '.join(tried)}. Check -p and "
+                "-v, and the VM's firewall.")

@@ -6,10 +6,12 @@
 Portainer is found by what it is (a running container of a ``portainer`` image) and
 reached on the port it publishes, from the machine that runs the suite. GUI-2 logs in as
 Portainer's admin: on the lab with the password provisioning generated
-(``.vagrant/lab/portainer-admin-password``), on another host with
-``--portainer-password``. A lab that had no Portainer image to run (``images: offline``
-without the artifacts folder's tarball) reports GUI-1 and GUI-2 as SKIP, saying which
-file is missing and how to make it: they never pass without a Portainer answering.
+(``.vagrant/lab/portainer-admin-password``), on another host as ``--portainer-user``
+(admin) with ``--portainer-password``, and looks for the environment of the student's
+second host: its inventory ``partner:``, at whatever port its TCP daemon listens. A lab
+that had no Portainer image to run (``images: offline`` without the artifacts folder's
+tarball) reports GUI-1 and GUI-2 as SKIP, saying which file is missing and how to make
+it: they never pass without a Portainer answering.
 """
 
 import pytest
@@ -17,8 +19,13 @@ import requests
 import urllib3
 
 from acceptance.clients import tcp_client
-from lab.settings import MAIN_NODE, PORTAINER_PASSWORD_FILE
-from provision import portainer
+from lab.artifacts import portainer_image, portainer_image_source
+from lab.settings import (
+    MAIN_NODE,
+    PORTAINER_ADMIN,
+    PORTAINER_HTTPS_PORT,
+    PORTAINER_PASSWORD_FILE,
+)
 
 pytestmark = pytest.mark.nodes(MAIN_NODE)
 
@@ -29,7 +36,7 @@ STATUS_UP = 1  # an environment's Status in Portainer's API (2: down)
 @pytest.fixture(scope="module")
 def portainer_url(host, settings, address, on_the_lab):
     """``https://ADDRESS:PORT`` of the running Portainer, as published on the host."""
-    if on_the_lab and (source := portainer.image_source(settings)).kind == "none":
+    if on_the_lab and (source := portainer_image_source(settings)).kind == "none":
         pytest.skip(source.where)
     listed = host.run("docker ps --format '{{.ID}} {{.Image}}'")
     found = [line.split()[0] for line in listed.stdout.splitlines()
@@ -38,8 +45,8 @@ def portainer_url(host, settings, address, on_the_lab):
         pytest.fail("No Portainer container runs on this host: `docker volume create "
                     "portainer_data; docker run -d --name portainer --restart=always -p "
                     "9443:9443 -v /var/run/docker.sock:/var/run/docker.sock -v "
-                    f"portainer_data:/data {portainer.image(settings)}` (TP 6).")
-    for inside, scheme in ((portainer.HTTPS_PORT, "https"), (9000, "http")):
+                    f"portainer_data:/data {portainer_image(settings)}` (TP 6).")
+    for inside, scheme in ((PORTAINER_HTTPS_PORT, "https"), (9000, "http")):
         published = host.run(f"docker port {found[0]} {inside}/tcp")
         if published.rc == 0 and published.stdout.strip():
             port = published.stdout.split()[0].rsplit(":", 1)[-1]
@@ -97,11 +104,13 @@ def api(web, portainer_url, on_the_lab, request):
         pytest.skip("Portainer's admin password is unknown: give it with "
                     "--portainer-password (the lab's is in "
                     f"{PORTAINER_PASSWORD_FILE.relative_to(PORTAINER_PASSWORD_FILE.parents[2])})")
+    user = PORTAINER_ADMIN if on_the_lab else request.config.getoption("portainer_user")
     login = web.post(f"{portainer_url}/api/auth", timeout=60,
-                     json={"Username": portainer.ADMIN, "Password": password})
+                     json={"Username": user, "Password": password})
     assert login.status_code == 200, (
-        f"Portainer refused the admin's login ({login.status_code} {login.text[:200]}): is "
-        "this the admin password it was initialised with?")
+        f"Portainer refused {user}'s login ({login.status_code} {login.text[:200]}): give "
+        "the user and password it was initialised with (--portainer-user, "
+        "--portainer-password).")
     headers = {"Authorization": f"Bearer {login.json()['jwt']}"}
 
     def call(method, path, **kwargs):
@@ -110,22 +119,32 @@ def api(web, portainer_url, on_the_lab, request):
     return call
 
 
+def environments_of(environments: list[dict], hosts: set[str]) -> list[dict]:
+    """Portainer's environments that are the Docker daemon of one of ``hosts`` (names or
+    addresses) over TCP, at any port.
+
+    >>> environments_of([{"URL": "tcp://192.168.56.12:2376"}, {"URL": "unix:///var/run/d.sock"},
+    ...                  {"URL": "tcp://10.0.0.9:2376"}], {"192.168.56.12", "node2"})
+    [{'URL': 'tcp://192.168.56.12:2376'}]
+    """
+    return [env for env in environments if str(env.get("URL", "")).startswith("tcp://")
+            and env["URL"].removeprefix("tcp://").rsplit(":", 1)[0] in hosts]
+
+
 @pytest.fixture(scope="module")
-def second_host(api, settings, node, on_the_lab):
-    """The environment that is another host's Docker daemon over TCP with TLS (on the lab:
-    node2's TCP daemon)."""
+def second_host(api, settings, partners, on_the_lab):
+    """The environment that is the second host's Docker daemon over TCP (on the lab:
+    node2's TCP daemon; elsewhere the inventory's ``partner:``)."""
     listed = api("GET", "/api/endpoints")
     assert listed.status_code == 200, f"GET /api/endpoints answered {listed.status_code}"
-    tcp = [env for env in listed.json() if str(env.get("URL", "")).startswith("tcp://")]
+    hosts = set(partners)
     if on_the_lab:
-        others = {f"{other.ip}:{settings.daemon.tcp_port}" for other in settings.nodes.values()
-                  if other.name != MAIN_NODE} | {
-                  f"{other.name}:{settings.daemon.tcp_port}" for other in settings.nodes.values()
-                  if other.name != MAIN_NODE}
-        tcp = [env for env in tcp if env["URL"].removeprefix("tcp://") in others]
+        hosts |= {settings.nodes[name].ip for name in partners}
+    tcp = environments_of(listed.json(), hosts)
     assert tcp, (
-        "Portainer has no environment for the second host's Docker daemon over TCP "
-        f"(environments: {', '.join(env.get('Name', '?') for env in listed.json()) or 'none'}). "
+        f"Portainer has no environment for the second host's Docker daemon over TCP "
+        f"({' or '.join(sorted(hosts))}; environments: "
+        f"{', '.join(env.get('Name', '?') for env in listed.json()) or 'none'}). "
         "Add it: Environments > Add environment > Docker Standalone > API, URL "
         "tcp://NODE2:2376, TLS with the CA, certificate and key.")
     return tcp[0]

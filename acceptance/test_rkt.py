@@ -10,9 +10,9 @@ RKT-1 … RKT-5 as SKIP, naming the file and where to put it: they never pass wi
 import pytest
 
 from acceptance.boot import NEXT_BOOT_COMMAND, cgroup_arguments, next_boot_arguments
+from lab.artifacts import rkt_package
+from lab.registry import RKT_INSECURE, rkt_alpine
 from lab.settings import MAIN_NODE
-from provision import artifacts, rkt
-from provision.platform import PLATFORMS
 
 pytestmark = pytest.mark.nodes(MAIN_NODE)
 
@@ -25,7 +25,7 @@ def lab_has_rkt(settings, on_the_lab):
     """On the lab, SKIP when it had no rkt package to install (the lab's own missing
     artifact); on a student's host a missing rkt stays a failure."""
     if on_the_lab:
-        source = artifacts.rkt_package_source(PLATFORMS[settings.distribution], settings)
+        source = rkt_package(settings)
         if source.kind == "none":
             pytest.skip(source.where)
 
@@ -42,16 +42,41 @@ def rkt_installed(host, settings):
     return version.stdout
 
 
+def alpine_in_store(listed: str) -> str | None:
+    """The ID of an alpine image in rkt's store, from ``rkt image list --no-legend
+    --full --fields=id,name``: what the student's ``rkt run docker://alpine`` left there.
+
+    >>> alpine_in_store("sha512-1a2b registry-1.docker.io/library/alpine:latest")
+    'sha512-1a2b'
+    """
+    for line in listed.splitlines():
+        fields = line.split()
+        if len(fields) == 2 and "alpine" in fields[1].rsplit("/", 1)[-1]:
+            return fields[0]
+    return None
+
+
 @pytest.fixture(scope="module")
-def image(settings) -> str:
-    return rkt.image_reference(settings)
+def image(host, settings, on_the_lab, rkt_installed) -> str:
+    """What the checks run: on the lab, its alpine from the registry on the node; on a
+    student's host, the alpine their own ``rkt run`` left in rkt's store."""
+    if on_the_lab:
+        return rkt_alpine(settings)
+    listed = host.run("rkt image list --no-legend --full --fields=id,name").stdout
+    found = alpine_in_store(listed)
+    if not found:
+        pytest.fail("rkt's store holds no alpine image (`rkt image list`): run `rkt "
+                    "--insecure-options=image run docker://alpine --exec /bin/true` (rkt 1.29 "
+                    "cannot read Docker Hub's image index: from a registry of yours, filled "
+                    "with `skopeo copy --format v2s2`).")
+    return found
 
 
 @pytest.fixture(scope="module")
 def alpine_run(host, rkt_installed, image):
     """``rkt run IMAGE --exec /bin/true`` once, bounded, then ``rkt gc``: what RKT-3 and
     RKT-5 observe."""
-    command = f"rkt --insecure-options={rkt.INSECURE} run {image} --exec /bin/true"
+    command = f"rkt --insecure-options={RKT_INSECURE} run {image} --exec /bin/true"
     ran = host.run(f"timeout {RUN_SECONDS} {command}")
     host.run("rkt gc --grace-period=0s")
     return command, ran
@@ -108,7 +133,7 @@ def test_a_pod_under_systemd_run_is_an_active_unit_in_rkt_list(host, rkt_install
     record_property("note", f"systemd-run rkt ran {image}")
     host.run(f"systemctl stop {CHECK_UNIT}; systemctl reset-failed {CHECK_UNIT}")
     before = _running_pods(host)
-    started = host.run(f"systemd-run --unit={CHECK_UNIT} rkt --insecure-options={rkt.INSECURE} "
+    started = host.run(f"systemd-run --unit={CHECK_UNIT} rkt --insecure-options={RKT_INSECURE} "
                        f"run {image} --exec /bin/sleep -- 9999")
     try:
         assert started.rc == 0, f"systemd-run failed: {started.stderr.strip()}"

@@ -10,12 +10,14 @@ effect of each option from inside it.
 import json
 import re
 import time
+from typing import NamedTuple
 
 import pytest
 
-from acceptance.containers import HARDENING, containers, name
+from acceptance.containers import HARDENING, LABELLED, containers, name
 from acceptance.seccomp import differs_from_moby
-from lab.settings import MAIN_NODE, load, seccomp_profile
+from acceptance.thin_pool import PoolStatus, pool_status
+from lab.settings import load, seccomp_profile
 
 # SEC-4 and SEC-5 are for the lab's nodes with a thin pool (lab.yml decides: node1).
 THIN_POOL_NODES = [node.name for node in load().nodes.values() if node.thin_pool]
@@ -95,7 +97,6 @@ def test_remapped_data_dir_belongs_to_the_remapped_uid(host, settings, daemon_js
 
 
 @pytest.mark.req("SEC-2")
-@pytest.mark.nodes(MAIN_NODE)
 def test_container_root_is_unprivileged_on_the_host(host, settings, daemon_json, container):
     _, first, _ = remap_range(host, daemon_json)
     cid = container(f"{settings.tp_images['alpine']} sleep 300")
@@ -127,9 +128,8 @@ def test_daemon_uses_mobys_profile(host, settings, daemon_json, docker_info):
 
 
 @pytest.mark.req("SEC-3")
-@pytest.mark.nodes(MAIN_NODE)
 def test_seccomp_filter_is_active_in_containers(host, settings, docker_info):
-    status = host.check_output(f"docker run --rm {settings.tp_images['alpine']} "
+    status = host.check_output(f"docker run --rm {LABELLED} {settings.tp_images['alpine']} "
                                "grep '^Seccomp:' /proc/self/status")
     assert status.split()[-1] == "2", (
         f"/proc/self/status in a container shows {status!r}, not 'Seccomp: 2' (filtering)."
@@ -137,13 +137,12 @@ def test_seccomp_filter_is_active_in_containers(host, settings, docker_info):
 
 
 @pytest.mark.req("SEC-3")
-@pytest.mark.nodes(MAIN_NODE)
 def test_profile_blocks_unshare_without_sys_admin(host, settings, docker_info):
     # Moby's profile allows unshare(2) only with CAP_SYS_ADMIN: a user namespace
     # cannot be made under the filter, and can without it.
     alpine = settings.tp_images["alpine"]
-    filtered = host.run(f"docker run --rm {alpine} unshare -U true")
-    unfiltered = host.run(f"docker run --rm --security-opt seccomp=unconfined {alpine} "
+    filtered = host.run(f"docker run --rm {LABELLED} {alpine} unshare -U true")
+    unfiltered = host.run(f"docker run --rm {LABELLED} --security-opt seccomp=unconfined {alpine} "
                           "unshare -U true")
     assert filtered.rc != 0 and "not permitted" in filtered.stderr.lower(), (
         "unshare(CLONE_NEWUSER) succeeded in a container: the seccomp profile does not filter "
@@ -169,11 +168,6 @@ def lvm(host, command: str) -> str:
                     "as Docker's \"Configure direct-lvm mode manually\" says (pvcreate, "
                     "vgcreate docker, lvcreate … thinpool, lvconvert, the profile).")
     return shown.stdout
-
-
-def thin_pool_usage(host) -> float:
-    """How full docker/thinpool's data is, in percent (``lvs -o data_percent``)."""
-    return float(host.check_output("lvs --noheadings -o data_percent docker/thinpool").strip())
 
 
 @pytest.mark.req("SEC-4")
@@ -283,80 +277,130 @@ def test_thin_pool_autoextends_and_is_monitored(host):
     )
 
 
+FILL_SECONDS = 150  # the fill's bound: 1G filled in about 20 s under emulation
+KILL_SECONDS = 90  # `docker kill` on a full pool waits out dm-thin's 60 s no-space timeout
+
+
+class Fill(NamedTuple):
+    filler: str  # the container whose shell filled its disk
+    quiet: str  # a container beside it, that must keep working
+    outcome: str | None  # "container" (its disk full), "pool" (the thin pool full), None
+    dd: str  # what dd said, and its exit status as rc=N when it ended
+    pool: str  # docker info's Pool Name
+    before: PoolStatus  # the pool before the fill
+    after: PoolStatus  # the pool when the fill ended
+
+
 @pytest.fixture(scope="module")
 def filled(host, settings, docker_info):
-    """SEC-5: a container whose disk a shell filled with ``dd`` until it failed, beside
-    a quiet one; both removed afterwards. Yields (filled, quiet, dd's result, pool usage
-    before the fill)."""
+    """SEC-5: a container whose disk a shell fills with ``dd``, beside a quiet one, until
+    dd fails (the container's disk is full) or the thin pool has no block left (then dd
+    waits on the queued writes: never waited for), bounded by FILL_SECONDS. Both
+    containers are removed afterwards, whatever happened, so the pool gets its space back."""
     driver = docker_info["Driver"]
     if driver != "devicemapper":
         pytest.fail(f"The storage driver is {driver!r}: the disk-fill test needs SEC-4's "
                     "devicemapper thin pool, or it would fill the host's own filesystem.")
+    pool = driver_status(docker_info).get("Pool Name", "")
+    before = pool_status(host, pool)
+    if before is None:
+        pytest.fail(f"`dmsetup status {pool}` does not show docker info's Pool Name as a thin "
+                    "pool: configure devicemapper with dm.thinpooldev (SEC-4).")
+    if before.full:
+        pytest.fail(f"The thin pool {pool} is already full ({before.used}/{before.total} "
+                    f"blocks, {before.mode}) before the fill: remove what fills it (`docker rm "
+                    "-f` the container that filled it, `docker system prune`), then grade again.")
     alpine = settings.tp_images["alpine"]
-    quiet = host.check_output(f"docker run -d {alpine} sleep 900")
-    filler = host.check_output(f"docker run -d {alpine} sleep 900")
+    quiet = host.check_output(f"docker run -d {LABELLED} {alpine} sleep 900")
+    filler = host.check_output(f"docker run -d {LABELLED} {alpine} sleep 900")
+    log = host.check_output("mktemp /tmp/tp15-fill.XXXXXX")
     try:
-        before = thin_pool_usage(host)
-        dd = host.run(f"timeout 900 docker exec {filler} dd if=/dev/zero of=/fill bs=1M")
-        yield filler, quiet, dd, before
+        host.run_expect([0], f"setsid sh -c 'timeout -s KILL {FILL_SECONDS} docker exec "
+                        f"{filler} dd if=/dev/zero of=/fill bs=1M 2>>{log}; echo rc=$? >>{log}' "
+                        "</dev/null >/dev/null 2>&1 &")
+        outcome, status, deadline = None, before, time.monotonic() + FILL_SECONDS
+        while outcome is None and time.monotonic() < deadline:
+            time.sleep(3)
+            status = pool_status(host, pool) or status
+            said = host.file(log).content_string
+            outcome = "pool" if status.full else "container" if "rc=" in said else None
+        yield Fill(filler, quiet, outcome, host.file(log).content_string, pool, before, status)
     finally:
-        host.run(f"docker rm -f {filler} {quiet}")
+        # [d]ocker: pkill's pattern must not match the shell that runs it.
+        host.run(f"timeout 150 docker rm -f {filler} {quiet}; rm -f {log}; "
+                 f"pkill -f '[d]ocker exec {filler}'")
 
 
 @pytest.mark.req("SEC-5")
 @pytest.mark.nodes(*THIN_POOL_NODES)
-def test_filling_a_container_disk_contains_the_damage(host, settings, filled):
-    filler, quiet, dd, _ = filled
-    assert dd.rc != 0 and "no space left" in dd.stderr.lower(), (
-        f"dd in the container stopped without 'No space left on device' (rc={dd.rc}, "
-        f"{dd.stderr.strip()[-200:]!r}): its disk is not bounded by dm.basesize "
-        f"({settings.security.dm_basesize}); check the devicemapper storage (SEC-4)."
-    )
-    more = host.run(f"docker exec {filler} sh -c 'echo more > /more'")
-    assert more.rc != 0 and "no space left" in more.stderr.lower(), (
-        f"After the disk was full, a write in the container did not fail with ENOSPC "
-        f"(rc={more.rc}, {more.stderr.strip()!r})."
-    )
-    # df: host.mount_point knows a filesystem's device, not how full it is.
+def test_filling_a_container_disk_stops_its_writes_and_spares_the_host(host, settings, filled,
+                                                                      record_property):
+    """Either outcome is the TP's: the container's own disk (dm.basesize) full while the
+    host and the other containers stay healthy, or the whole thin pool full and Docker
+    refusing further writes ("plus aucune opération est réalisable")."""
+    fill = filled
+    assert fill.outcome, (
+        f"In {FILL_SECONDS} s, dd in a container neither ran out of space nor filled the thin "
+        f"pool {fill.pool} ({fill.after.percent:.0f} % used): {fill.dd.strip()[-200:]!r}. "
+        f"A container's disk is bounded by dm.basesize ({settings.security.dm_basesize} here).")
+    filled_what = "the whole thin pool" if fill.outcome == "pool" else "the container's disk"
+    record_property("note", f"the fill filled {filled_what}")
     full = {mount: int(host.check_output(f"df --output=pcent {mount} | tail -1").strip(" %"))
             for mount in ("/", settings.daemon.data_root)}
     assert all(percent < 95 for percent in full.values()), (
-        f"The host's filesystems are nearly full ({full}) after one container filled its "
-        "disk: the container's writes must stay in its own thin device."
-    )
+        f"The host's filesystems are nearly full ({full}) after a container filled its disk: "
+        "the container's writes must stay in the thin pool.")
     assert host.run("timeout 60 docker ps -q").rc == 0, (
-        "`docker ps` no longer answers after a container filled its disk."
-    )
-    assert host.run(f"docker exec {quiet} true").rc == 0, (
-        "Another container stopped working after one filled its disk."
-    )
+        "`docker ps` no longer answers after a container filled its disk.")
+    if fill.outcome == "pool":
+        refused = host.run(f"timeout 60 docker run --rm {LABELLED} "
+                           f"{settings.tp_images['alpine']} true")
+        assert refused.rc != 0, (
+            f"The thin pool {fill.pool} is full, yet Docker still starts containers on it.")
+        return
+    assert "rc=0" not in fill.dd and "no space left" in fill.dd.lower(), (
+        f"dd in the container stopped without 'No space left on device': "
+        f"{fill.dd.strip()[-200:]!r}: its disk is not bounded (dm.basesize, SEC-4).")
+    more = host.run(f"timeout 30 docker exec {fill.filler} sh -c 'echo more > /more'")
+    assert more.rc != 0 and "no space left" in more.stderr.lower(), (
+        f"After the disk was full, a write in the container did not fail with ENOSPC "
+        f"(rc={more.rc}, {more.stderr.strip()!r}).")
+    assert host.run(f"timeout 30 docker exec {fill.quiet} true").rc == 0, (
+        "Another container stopped working after one filled its disk.")
 
 
 @pytest.mark.req("SEC-5")
 @pytest.mark.nodes(*THIN_POOL_NODES)
-def test_a_filled_container_is_killed_from_outside_and_gives_its_space_back(host, filled):
-    filler, _, _, before = filled
-    full = thin_pool_usage(host)
+def test_a_filled_container_is_killed_from_outside_and_gives_its_space_back(host, settings,
+                                                                            filled):
+    fill = filled
+    if fill.outcome is None:
+        pytest.fail("The fill did not end (see the other SEC-5 check): nothing to kill.")
     started = time.monotonic()
-    kill = host.run(f"timeout 60 docker kill {filler}")
+    kill = host.run(f"timeout {KILL_SECONDS} docker kill {fill.filler}")
     took = time.monotonic() - started
-    running = host.docker(filler).is_running
-    assert kill.rc == 0 and not running, (
-        f"`docker kill` of the container with a full disk did not stop it (rc={kill.rc}, "
-        f"running={running}, {took:.0f} s): {kill.stderr.strip()!r}"
-    )
-    host.check_output(f"docker rm {filler}")
+    running = host.run(f"timeout 30 docker inspect -f '{{{{.State.Running}}}}' {fill.filler}")
+    assert kill.rc == 0 and running.stdout.strip() == "false", (
+        f"`docker kill` of the container with a full disk did not stop it in {took:.0f} s "
+        f"(rc={kill.rc}, running={running.stdout.strip()}): {kill.stderr.strip()!r}")
+    removed = host.run(f"timeout 120 docker rm {fill.filler}")
+    assert removed.rc == 0, f"`docker rm` of the killed container failed: {removed.stderr!r}"
     # Deferred deletion frees the thin device in the background: wait for the pool to
     # lose at least three quarters of what the fill took.
-    given_back = before + (full - before) / 4
-    deadline = time.monotonic() + 60
-    while (usage := thin_pool_usage(host)) > given_back and time.monotonic() < deadline:
+    given_back = fill.before.used + (fill.after.used - fill.before.used) / 4
+    deadline = time.monotonic() + 90
+    status = fill.after
+    while status.used > given_back and time.monotonic() < deadline:
         time.sleep(3)
-    assert usage <= given_back, (
-        f"docker/thinpool is {usage:.1f} % full after removing the filled container (it was "
-        f"{before:.1f} % before the fill, {full:.1f} % full): its thin device was not given "
-        "back to the pool."
-    )
+        status = pool_status(host, fill.pool) or status
+    assert status.used <= given_back, (
+        f"The thin pool {fill.pool} is {status.percent:.1f} % full after removing the filled "
+        f"container (it was {fill.before.percent:.1f} % before the fill, "
+        f"{fill.after.percent:.1f} % after): its thin device was not given back to the pool.")
+    again = host.run(f"timeout 90 docker run --rm {LABELLED} {settings.tp_images['alpine']} true")
+    assert again.rc == 0, (
+        f"Docker does not run containers again once the filled one is gone: "
+        f"{again.stderr.strip()[-200:]!r}")
 
 
 # Above these, the limits are read from the container's cgroup only: flooding or filling
@@ -408,7 +452,6 @@ def limit_in_effect(host, container, option, key, cgroup_files) -> int:
 
 
 @pytest.mark.req("SEC-6")
-@pytest.mark.nodes(MAIN_NODE)
 def test_read_only_root_filesystem(host, hardened):
     has_option(hardened, "--read-only")
     write = host.run(f"docker exec {hardened['Id']} touch /probe")
@@ -419,7 +462,6 @@ def test_read_only_root_filesystem(host, hardened):
 
 
 @pytest.mark.req("SEC-6")
-@pytest.mark.nodes(MAIN_NODE)
 def test_all_capabilities_dropped(host, hardened):
     has_option(hardened, "--cap-drop ALL")
     assert status_field(host, hardened, "CapEff") == "0000000000000000", (
@@ -428,7 +470,6 @@ def test_all_capabilities_dropped(host, hardened):
 
 
 @pytest.mark.req("SEC-6")
-@pytest.mark.nodes(MAIN_NODE)
 def test_no_new_privileges(host, hardened):
     has_option(hardened, "--security-opt no-new-privileges")
     assert status_field(host, hardened, "NoNewPrivs") == "1", (
@@ -437,7 +478,6 @@ def test_no_new_privileges(host, hardened):
 
 
 @pytest.mark.req("SEC-6")
-@pytest.mark.nodes(MAIN_NODE)
 def test_non_root_user(host, hardened):
     has_option(hardened, "--user")
     inside = host.check_output(f"docker exec {hardened['Id']} id -u")
@@ -448,7 +488,6 @@ def test_non_root_user(host, hardened):
 
 
 @pytest.mark.req("SEC-6")
-@pytest.mark.nodes(MAIN_NODE)
 def test_pids_limit_is_in_effect(host, hardened):
     limit = limit_in_effect(host, hardened, "--pids-limit", "PidsLimit",
                             ("pids.max", "pids/pids.max"))
@@ -457,7 +496,7 @@ def test_pids_limit_is_in_effect(host, hardened):
     # The flood runs in a throwaway container with the graded one's limit and image: a
     # shell refused a fork exits, and in the graded container its children would stay,
     # zombies of a PID 1 that may reap nothing, counting against the limit for good.
-    flood = host.run("docker run --rm --pids-limit %s %s sh -c %s", str(limit),
+    flood = host.run(f"docker run --rm {LABELLED} --pids-limit %s %s sh -c %s", str(limit),
                      hardened["Config"]["Image"],
                      f"for i in $(seq {limit + 16}); do sleep 1 & done; wait")
     assert "fork" in flood.stderr.lower() or "resource temporarily" in flood.stderr.lower(), (
@@ -467,7 +506,6 @@ def test_pids_limit_is_in_effect(host, hardened):
 
 
 @pytest.mark.req("SEC-6")
-@pytest.mark.nodes(MAIN_NODE)
 def test_memory_limit_is_in_effect(host, hardened):
     limit = limit_in_effect(host, hardened, "--memory", "Memory",
                             ("memory.max", "memory/memory.limit_in_bytes"))

@@ -52,7 +52,7 @@ SECTIONS = {
     "gui": "GUI",
 }
 REQUIRED = ("id", "section", "title", "outside", "hint_en", "hint_fr")
-OPTIONAL = ("pending", "capability")
+OPTIONAL = ("pending", "capability", "second")
 ID = re.compile(r"^([A-Z]+)-([1-9][0-9]*)$")
 
 
@@ -71,6 +71,7 @@ class Requirement:
     pending: bool = False  # no acceptance test yet
     capability: bool = False  # any working engine passes it: proves the engine, not the
     # student's work
+    second: bool = False  # asked of the second Docker host (node2) too, not only of node1
 
 
 def load_catalogue(path: Path | str = CATALOGUE_PATH) -> dict[str, Requirement]:
@@ -102,7 +103,8 @@ def load_catalogue(path: Path | str = CATALOGUE_PATH) -> dict[str, Requirement]:
             continue
         catalogue[entry["id"]] = Requirement(**{k: entry[k] for k in REQUIRED},
                                              pending=entry.get("pending", False),
-                                             capability=entry.get("capability", False))
+                                             capability=entry.get("capability", False),
+                                             second=entry.get("second", False))
     if problems:
         raise CatalogueError("\n".join(problems))
     return catalogue
@@ -114,7 +116,7 @@ def _check(entry: dict) -> list[str]:
     for key in ("id", "section", "title", "hint_en", "hint_fr"):
         if key in entry and not (isinstance(entry[key], str) and entry[key].strip()):
             problems.append(f"{key} must be a non-empty string")
-    for key in ("outside", "pending", "capability"):
+    for key in ("outside", "pending", "capability", "second"):
         if key in entry and not isinstance(entry[key], bool):
             problems.append(f"{key} must be true or false")
     if isinstance(entry.get("title"), str) and "\n" in entry["title"].strip():

@@ -51,6 +51,10 @@ PORTAINER_PASSWORD_FILE = STATE_DIR / "portainer-admin-password"
 SECCOMP_DIR = REPO / "provision" / "seccomp"  # Moby's profiles, one per release tag (SEC-3)
 MAIN_NODE = "node1"  # the main Docker host (every TP section); node2 is the second one (GUI-2)
 APP_PORT = 5000  # the app's port in the compose stack: CMP-5 checks it stays closed from outside
+APP_KEY_PREFIX = "kv:"  # where the app keeps a key in Redis (app/app.py's KEY_PREFIX, CMP-4)
+DAEMON_JSON = "/etc/docker/daemon.json"  # the main dockerd's configuration file
+PORTAINER_ADMIN = "admin"  # the user Portainer's --admin-password makes (GUI-2)
+PORTAINER_HTTPS_PORT = 9443  # Portainer's own HTTPS port, in its container (GUI-1)
 DOCKER_DEFAULT_OOM_SCORE_ADJUST = -500  # Docker's default for dockerd; DCFG-4 wants ours below
 NOTHING_STARTED = ("Nothing was started. Fix lab.yml (or the LAB_* variable) and run the "
                    "command again.")

@@ -20,10 +20,9 @@ from pyinfra.operations import files, server, systemd
 from pyinfra.operations.util import any_changed
 
 from lab.pki import Pki
-from lab.settings import Disk, Settings
+from lab.settings import DAEMON_JSON, Disk, Settings
 from provision import platform as platforms
 from provision.daemon_config import (
-    DAEMON_JSON,
     TCP_BRIDGE,
     TCP_BRIDGE_ADDRESS,
     TCP_DAEMON_JSON,

@@ -18,7 +18,6 @@ from __future__ import annotations
 from lab.settings import Node, Settings
 from provision.disks import THIN_POOL_DEVICE
 
-DAEMON_JSON = "/etc/docker/daemon.json"
 TCP_DAEMON_JSON = "/etc/docker/daemon-tcp.json"
 SECCOMP_PROFILE = "/etc/docker/seccomp/default.json"
 TLS_DIR = "/etc/docker/tls"

@@ -21,12 +21,11 @@ import os
 from pyinfra import host
 
 from lab.pki import ensure_pki
-from lab.settings import MAIN_NODE, PKI_DIR, Settings, load
+from lab.settings import DAEMON_JSON, MAIN_NODE, PKI_DIR, Settings, load
 from provision import (
     api,
     compose,
     daemon,
-    daemon_config,
     images,
     machines,
     operations,
@@ -61,7 +60,7 @@ def the_tp(settings: Settings, this: platform.Platform) -> None:
     # SELinux (CentOS): what the sections wrote where Docker and systemd read it, labelled
     # as the policy labels that place (absent paths, e.g. node2's /srv/tp15, are skipped).
     platform.restore_labels(this, [
-        os.path.dirname(daemon_config.DAEMON_JSON),  # daemon.json, daemon-tcp.json, tls/, …
+        os.path.dirname(DAEMON_JSON),  # daemon.json, daemon-tcp.json, tls/, …
         daemon.TCP_UNIT,
         "/etc/sysctl.d",                             # SEC-1's user namespaces
         security.LVM_PROFILE,

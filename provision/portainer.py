@@ -21,10 +21,10 @@ The admin password is generated once on the host (``portainer-admin-password`` i
 lab's state folder, beside the PKI) and given to Portainer as a bcrypt hash when its
 container is made: no five-minute "new instance" window, no setup token.
 
-Where the image comes from (``image_source``), first found: ``docker save``'s tarball
-in the artifacts folder, else Docker Hub (``images: hub``); an offline lab without the
-tarball skips the section, saying so in one line (the acceptance suite then reports
-GUI-1 and GUI-2 as SKIP with the same reason).
+Where the image comes from (``lab.artifacts.portainer_image_source``), first found:
+``docker save``'s tarball in the artifacts folder, else Docker Hub (``images: hub``); an
+offline lab without the tarball skips the section, saying so in one line (the acceptance
+suite then reports GUI-1 and GUI-2 as SKIP with the same reason).
 """
 
 from __future__ import annotations
@@ -35,75 +35,27 @@ import secrets
 import shlex
 from io import StringIO
 from pathlib import Path
-from typing import NamedTuple
 
 import bcrypt
 from pyinfra import host, logger
 from pyinfra.api import FactBase, operation
 from pyinfra.operations import files
 
+from lab.artifacts import Source, portainer_image, portainer_image_source
 from lab.pki import Pki
-from lab.settings import MAIN_NODE, PORTAINER_PASSWORD_FILE, Settings
+from lab.settings import (
+    MAIN_NODE,
+    PORTAINER_ADMIN,
+    PORTAINER_HTTPS_PORT,
+    PORTAINER_PASSWORD_FILE,
+    Settings,
+)
 from provision import artifacts, engine
 from provision import platform as platforms
 
-IMAGE = "portainer/portainer-ce"
 CONTAINER = "portainer"
 VOLUME = "portainer_data"
-ADMIN = "admin"  # the user --admin-password makes
-HTTPS_PORT = 9443  # Portainer's own, in its container
 CONFIG_DIR = "/etc/tp15/portainer"  # on the node: the password and node2's client files
-
-
-# --- Where the image comes from --------------------------------------------------------
-
-class ImageSource(NamedTuple):
-    """``kind`` is ``file`` (the artifacts folder's tarball), ``hub``, or ``none``
-    (``where`` says why and what to do)."""
-
-    kind: str
-    where: str
-
-
-def image(settings: Settings) -> str:
-    """``portainer/portainer-ce:2.39.4`` (versions.portainer)."""
-    return f"{IMAGE}:{settings.versions.portainer}"
-
-
-def tarball_name(version: str) -> str:
-    """The ``docker save`` file the artifacts folder holds.
-
-    >>> tarball_name("2.39.4")
-    'portainer-ce-2.39.4.tar'
-    """
-    return f"portainer-ce-{version}.tar"
-
-
-def save_command(version: str) -> str:
-    """How to make the tarball on a machine that reaches Docker Hub.
-
-    >>> print(save_command("2.39.4"))
-    docker pull portainer/portainer-ce:2.39.4 &&
-        docker save -o portainer-ce-2.39.4.tar portainer/portainer-ce:2.39.4
-    """
-    return (f"docker pull {IMAGE}:{version} && "
-            f"docker save -o {tarball_name(version)} {IMAGE}:{version}")
-
-
-def image_source(settings: Settings) -> ImageSource:
-    """The artifacts folder's tarball, else Docker Hub, else none (an offline lab)."""
-    name = tarball_name(settings.versions.portainer)
-    if settings.artifacts and (settings.artifacts / name).is_file():
-        return ImageSource("file", str(settings.artifacts / name))
-    if settings.images == "hub":
-        return ImageSource("hub", image(settings))
-    missing = (f"{name} is not in the artifacts folder {settings.artifacts}" if settings.artifacts
-               else f"no artifacts folder is set (artifacts in lab.yml, or LAB_ARTIFACTS) to "
-               f"hold {name}")
-    make = save_command(settings.versions.portainer)
-    return ImageSource("none", f"Portainer's image {image(settings)} is unavailable: {missing}, "
-                       "and with images: offline nothing is pulled from Docker Hub. Make it on a "
-                       f"machine with internet (`{make}`) and put it in the artifacts folder")
 
 
 # --- The admin password ----------------------------------------------------------------
@@ -140,9 +92,9 @@ def run_command(settings: Settings, password_hash: str) -> str:
         portainer/portainer-ce:2.39.4 --admin-password '$2b$12$abc'
     """
     return (f"docker run -d --name {CONTAINER} --restart=always --userns=host "
-            f"-p {settings.ports['portainer']}:{HTTPS_PORT} "
+            f"-p {settings.ports['portainer']}:{PORTAINER_HTTPS_PORT} "
             f"-v /var/run/docker.sock:/var/run/docker.sock -v {VOLUME}:/data "
-            f"{image(settings)} --admin-password {shlex.quote(password_hash)}")
+            f"{portainer_image(settings)} --admin-password {shlex.quote(password_hash)}")
 
 
 # --- Talking to Portainer's API from the node ------------------------------------------
@@ -154,7 +106,7 @@ def logged_in(port: int, password_file: str) -> str:
     base = f"https://127.0.0.1:{port}"
     return (f"curl -sfk -o /dev/null --retry 60 --retry-delay 2 --retry-all-errors "
             f"{base}/api/system/status && "
-            f"jwt=$(printf '{{\"Username\":\"{ADMIN}\",\"Password\":\"%s\"}}' "
+            f"jwt=$(printf '{{\"Username\":\"{PORTAINER_ADMIN}\",\"Password\":\"%s\"}}' "
             f"\"$(cat {password_file})\" | curl -sfk -H 'Content-Type: application/json' "
             f"-d @- {base}/api/auth | sed -n 's/.*\"jwt\":\"\\([^\"]*\\)\".*/\\1/p') && "
             f"test -n \"$jwt\"")
@@ -240,7 +192,7 @@ def environments(settings: Settings) -> list[tuple[dict[str, str], dict[str, str
     return [local, *remote]
 
 
-def have_image(settings: Settings, source: ImageSource) -> None:
+def have_image(settings: Settings, source: Source) -> None:
     """``docker pull`` (images: hub), or ``docker load`` of the artifacts folder's tarball,
     its sha256 checked against ``portainer.sha256`` or printed to pin there."""
     if source.kind == "hub":
@@ -251,13 +203,13 @@ def have_image(settings: Settings, source: ImageSource) -> None:
               mode="600", create_remote_dir=True)
     artifacts.sha256_checked(name=f"Check {Path(dest).name}'s sha256 (GUI-1)", path=dest,
                              pinned=settings.portainer.sha256, setting="portainer.sha256")
-    image_loaded(name=f"docker load -i {dest} (GUI-1)", reference=image(settings),
+    image_loaded(name=f"docker load -i {dest} (GUI-1)", reference=portainer_image(settings),
                  tarball=dest)
 
 
 def deploy(settings: Settings, platform: platforms.Platform, pki: Pki) -> None:
     """The section on the main node; skipped, saying so, without Portainer's image."""
-    source = image_source(settings)
+    source = portainer_image_source(settings)
     if source.kind == "none":
         logger.warning(f"{host.print_prefix}Portainer (GUI-1, GUI-2): not deployed, "
                        f"{source.where}.")
@@ -274,7 +226,7 @@ def deploy(settings: Settings, platform: platforms.Platform, pki: Pki) -> None:
                   src=str(src), dest=f"{CONFIG_DIR}/tls/{dest}", mode="600")
     port = settings.ports["portainer"]
     platforms.open_port(platform, port, "GUI-1")
-    engine.container(name=f"docker run … {image(settings)} on port {port} (GUI-1)",
+    engine.container(name=f"docker run … {portainer_image(settings)} on port {port} (GUI-1)",
                      container=CONTAINER, run=run_command(settings, password_hash(password)))
     for fields, tls in environments(settings):
         environment_added(name=f"Portainer manages {fields['Name']} (GUI-2)", port=port,

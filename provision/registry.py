@@ -101,22 +101,6 @@ def registry_container(container: str, image: str, address: str):
            f"{image}")
 
 
-def hub_repository(reference: str) -> tuple[str, str] | None:
-    """Where Docker Hub (and a mirror of it) keeps ``reference``: (repository, tag), or
-    None for an image of another registry.
-
-        >>> hub_repository("alpine:latest"), hub_repository("bitnami/redis:7")
-        (('library/alpine', 'latest'), ('bitnami/redis', '7'))
-        >>> hub_repository("registry.example/redis:7") is None
-        True
-    """
-    name, _, tag = reference.rpartition(":")
-    first, _, rest = name.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        return None
-    return (name if rest else f"library/{name}"), tag
-
-
 @operation()
 def image_in_registry(source: str, registry: str, repository: str, tag: str):
     """``skopeo copy --format v2s2 SOURCE docker://REGISTRY/REPOSITORY:TAG`` when the

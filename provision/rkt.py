@@ -10,7 +10,7 @@ since it reboots the node), RKT-1 (the package), RKT-2 … RKT-4 (rkt's commands
 under systemd-run is left running as the transient unit ``tp-rkt``).
 
 rkt's package is its official release package, and only that
-(``artifacts.rkt_package_source``): the artifacts folder's (``artifacts`` /
+(``lab.artifacts.rkt_package``): the artifacts folder's (``artifacts`` /
 ``LAB_ARTIFACTS``), else rkt's GitHub release page, its sha256 checked against lab.yml's
 ``rkt.deb_sha256`` / ``rkt.rpm_sha256`` or printed to pin there. An offline lab without
 it installs nothing, says so in one line, and does not reboot node1 for it.
@@ -25,15 +25,14 @@ from pyinfra import host, logger
 from pyinfra.api import FactBase, operation
 from pyinfra.operations import apt, dnf, files, server
 
+from lab.artifacts import rkt_package, rkt_package_name
+from lab.registry import RKT_INSECURE, hub_repository, rkt_alpine, rkt_repository
 from lab.settings import Settings
-from provision import artifacts, registry, student
+from provision import artifacts, registry
 from provision import platform as platforms
 
 CGROUP_V1 = "systemd.unified_cgroup_hierarchy=0"
 POD_UNIT = "tp-rkt"
-# The TP's --insecure-options=image (Docker images carry no signature rkt checks), and
-# http for the lab's plain-HTTP registry.
-INSECURE = "image,http"
 # rkt's stage1 flavors that need the cgroup v1 hierarchy: coreos and kvm boot systemd in
 # the pod with rkt's own cgroup set-up, whose cgroup v2 support was never finished
 # (rkt/rkt#1757); host and fly run on cgroup v2.
@@ -126,43 +125,23 @@ def pod_under_systemd_run(unit: str, reference: str, insecure: str):
 
 # --- What the operations are given -----------------------------------------------------
 
-def stage1_to_install(platform: platforms.Platform, settings: Settings) -> str | None:
+def stage1_to_install(settings: Settings) -> str | None:
     """The default stage1 of the rkt package this lab installs: the release packages'
     (coreos), or None when the lab has no package to install."""
-    if artifacts.rkt_package_source(platform, settings).kind == "none":
+    if rkt_package(settings).kind == "none":
         return None
     return RELEASE_STAGE1
 
 
-def boots_on_cgroup_v1(platform: platforms.Platform, settings: Settings) -> bool:
+def boots_on_cgroup_v1(settings: Settings) -> bool:
     """RKT-5 — whether node1's boot moves to cgroup v1: exactly when the stage1 of the
     package it gets needs it.
 
     >>> from lab.settings import load
-    >>> boots_on_cgroup_v1(platforms.PLATFORMS["centos-stream-9"], load(environ={}))
+    >>> boots_on_cgroup_v1(load(environ={}))
     True
     """
-    return stage1_to_install(platform, settings) in CGROUP_V1_STAGE1S
-
-
-def image_reference(settings: Settings) -> str:
-    """What ``rkt run`` fetches: the lab's alpine from the registry on the node, whatever
-    ``images`` says; on an offline student lab, from the registry the lab gives the
-    student (student.mirror_address).
-
-    >>> from lab.settings import load
-    >>> image_reference(load(environ={}))
-    'docker://127.0.0.1:5050/alpine:latest'
-    """
-    if settings.profile == "student" and settings.images == "offline":
-        repository, tag = registry.hub_repository(settings.tp_images["alpine"])
-        return f"docker://{student.mirror_address(settings)}/{repository}:{tag}"
-    return f"docker://{settings.rkt.registry}/{registry_repository(settings)}"
-
-
-def registry_repository(settings: Settings) -> str:
-    """The lab's alpine as the registry names it, e.g. 'alpine:latest'."""
-    return settings.tp_images["alpine"].split("/")[-1]
+    return stage1_to_install(settings) in CGROUP_V1_STAGE1S
 
 
 def alpine_source(settings: Settings) -> str:
@@ -176,7 +155,7 @@ def alpine_source(settings: Settings) -> str:
     alpine = settings.tp_images["alpine"]
     if settings.images == "offline":
         return f"docker-daemon:{alpine}"
-    on_hub = registry.hub_repository(alpine)
+    on_hub = hub_repository(alpine)
     return f"docker://docker.io/{on_hub[0]}:{on_hub[1]}" if on_hub else f"docker://{alpine}"
 
 
@@ -202,9 +181,9 @@ def boot_on_cgroup_v1(platform: platforms.Platform, settings: Settings) -> None:
     """RKT-5 — ``grubby --update-kernel=ALL --args=systemd.unified_cgroup_hierarchy=0`` (EL),
     the same in /etc/default/grub + ``update-grub`` (Debian), then one reboot: only when
     the stage1 of the package the lab installs needs cgroup v1."""
-    if not boots_on_cgroup_v1(platform, settings):
+    if not boots_on_cgroup_v1(settings):
         return
-    stage1 = stage1_to_install(platform, settings)
+    stage1 = stage1_to_install(settings)
     changed = boots_with(name=f"Boot with {CGROUP_V1}: rkt's {stage1} stage1 needs cgroup v1 "
                          "(RKT-5)", argument=CGROUP_V1,
                          command=platform.kernel_argument_command(CGROUP_V1))
@@ -216,11 +195,11 @@ def install_rkt(platform: platforms.Platform, settings: Settings) -> bool:
     """RKT-1 — the release package, as the TP's ``rpm -ivh rkt-1.29.0-1.x86_64.rpm``
     (``apt install ./rkt_1.29.0-1_amd64.deb`` on Debian). False, said in one line, when
     the lab has no package."""
-    source = artifacts.rkt_package_source(platform, settings)
+    source = rkt_package(settings)
     if source.kind == "none":
         logger.warning(f"{host.print_prefix}rkt (RKT-1 … RKT-5): not installed. {source.where}")
         return False
-    name = artifacts.rkt_package_name(platform, settings.versions.rkt)
+    name = rkt_package_name(settings.distribution, settings.versions.rkt)
     dest = f"{artifacts.CACHE}/{name}"
     if source.kind == "file":
         files.put(name=f"Copy {source.where} to the node (RKT-1)", src=source.where, dest=dest,
@@ -240,7 +219,7 @@ def serve_alpine(platform: platforms.Platform, settings: Settings) -> None:
     ``skopeo copy --format v2s2 docker://docker.io/library/alpine:latest
     docker://127.0.0.1:5050/alpine:latest`` (offline: from the stand-in in Docker)."""
     registry.serve(platform, settings, settings.rkt.registry, why="rkt's alpine, RKT-3")
-    repository, _, tag = registry_repository(settings).partition(":")
+    repository, _, tag = rkt_repository(settings).partition(":")
     registry.image_in_registry(name=f"Put alpine in {settings.rkt.registry}, as a manifest "
                                "rkt reads", source=alpine_source(settings),
                                registry=settings.rkt.registry, repository=repository,
@@ -252,8 +231,8 @@ def deploy(platform: platforms.Platform, settings: Settings) -> None:
     if not install_rkt(platform, settings):
         return
     serve_alpine(platform, settings)
-    reference = image_reference(settings)
+    reference = rkt_alpine(settings)
     ran_to_completion(name=f"rkt run {reference} --exec /bin/true (RKT-3)",
-                      reference=reference, insecure=INSECURE)
+                      reference=reference, insecure=RKT_INSECURE)
     pod_under_systemd_run(name=f"systemd-run --unit={POD_UNIT} rkt run … sleep 9999 (RKT-4)",
-                          unit=POD_UNIT, reference=reference, insecure=INSECURE)
+                          unit=POD_UNIT, reference=reference, insecure=RKT_INSECURE)

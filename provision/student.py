@@ -25,21 +25,17 @@ from pyinfra.api import operation
 from pyinfra.facts.files import File
 from pyinfra.operations import files
 
+from lab.artifacts import rkt_package, rkt_package_name, rkt_release_url
 from lab.oci import oci_archive
-from lab.settings import MAIN_NODE, REPO, Settings
-from provision import artifacts, registry
+from lab.registry import hub_repository, mirror_address
+from lab.settings import DAEMON_JSON, MAIN_NODE, REPO, Settings
 from provision import platform as platforms
-from provision.daemon_config import DAEMON_JSON
+from provision import registry
 from provision.images import OFFLINE_BUILD, UPLOAD_DIR, read_manifest
 
 APP = REPO / "app"
 APP_FILES = ("app.py", "requirements.txt")  # what the TP hands out: the code, its needs
 OCI_BUILD = OFFLINE_BUILD / "oci"
-
-
-def mirror_address(settings: Settings) -> str:
-    """The registry on node1 the nodes pull Docker Hub's names through: '192.168.56.11:5050'."""
-    return f"{settings.nodes[MAIN_NODE].ip}:{settings.student.registry_port}"
 
 
 def mirror_json(address: str) -> str:
@@ -72,7 +68,7 @@ def serve_tp_images(platform: platforms.Platform, settings: Settings) -> None:
     manifest = read_manifest(list(settings.tp_images))
     files.directory(name=f"Create {UPLOAD_DIR}", path=UPLOAD_DIR, mode="700")
     for name, reference in settings.tp_images.items():
-        where = registry.hub_repository(reference)
+        where = hub_repository(reference)
         if where is None:
             logger.warning(f"{host.print_prefix}{reference}: not a Docker Hub name, which "
                            "the mirror cannot serve: not in the registry")
@@ -94,14 +90,14 @@ def mirror_for_docker(settings: Settings) -> None:
                         content=mirror_json(mirror_address(settings)))
 
 
-def readme(settings: Settings, platform: platforms.Platform, package: str | None) -> str:
+def readme(settings: Settings, package: str | None) -> str:
     """What ``student.files``/README.txt tells the student is there."""
     lines = ["TP 1.5 - what this lab gives you (profile student).", "",
              f"app/  the Python app the TP gives you ({', '.join(APP_FILES)})."]
     if settings.images == "offline":
         lines += ["      wheels/: its packages, since this lab reaches no PyPI:",
                   "      pip install --no-index --find-links wheels -r requirements.txt"]
-    name = artifacts.rkt_package_name(platform, settings.versions.rkt)
+    name = rkt_package_name(settings.distribution, settings.versions.rkt)
     if package:
         lines += [f"{package}  rkt's official package (the TP downloads it from GitHub):",
                   f"      sudo {'apt install' if package.endswith('.deb') else 'rpm -ivh'} "
@@ -111,7 +107,7 @@ def readme(settings: Settings, platform: platforms.Platform, package: str | None
                   "artifacts folder", "      has none. Ask your instructor for it (the "
                   "grading reports rkt's checks as SKIP until then)."]
     else:
-        url = artifacts.rkt_release_url(platform, settings.versions.rkt)
+        url = rkt_release_url(settings.distribution, settings.versions.rkt)
         lines += [f"rkt's package: download it as the TP says, {url}"]
     if settings.images == "offline":
         lines += ["", f"Docker Hub's images ({', '.join(settings.tp_images.values())}) come "
@@ -134,7 +130,7 @@ def hand_out_files(platform: platforms.Platform, settings: Settings) -> None:
     if settings.images == "offline":
         files.sync(name=f"The app's wheels: {folder}/app/wheels", src=str(APP / "wheels"),
                    dest=f"{folder}/app/wheels", exclude=".gitignore")
-    source = artifacts.rkt_package_source(platform, settings)
+    source = rkt_package(settings)
     package = None
     if source.kind == "file":
         package = Path(source.where).name
@@ -143,7 +139,7 @@ def hand_out_files(platform: platforms.Platform, settings: Settings) -> None:
     elif source.kind == "none":
         logger.warning(f"{host.print_prefix}rkt's package for the student: {source.where}")
     files.put(name=f"{folder}/README.txt: what is there",
-              src=StringIO(readme(settings, platform, package)),
+              src=StringIO(readme(settings, package)),
               dest=f"{folder}/README.txt", mode="644")
 
 

@@ -96,15 +96,21 @@ def test_the_controller_hands_the_lab_hosts_to_each_worker():
     assert node.workerinput["lab_hosts"] == "a,b"
 
 
+def unreachable_pair(folder):
+    """An inventory of two hosts nobody answers: ``one`` (main) and ``two`` (second)."""
+    inventory = folder / "class.yml"
+    inventory.write_text("hosts:\n"
+                         "  - {name: one, address: 127.0.0.1, port: 9, user: u, role: main}\n"
+                         "  - {name: two, address: 127.0.0.1, port: 9, user: u, role: second}\n")
+    return inventory
+
+
 def test_with_xdist_each_graded_host_keeps_to_one_worker(tmp_path):
     """``-n 2 --dist loadgroup`` grades hosts side by side, each host's checks in order in
     one worker: two of one host's checks at once would race (CMP-6 starts a duplicate of
     the stack and scales it while OPS-3 looks for the host's containers). Hosts nobody
     answers: every check errors, which is enough to see where each ran."""
-    inventory = tmp_path / "class.yml"
-    inventory.write_text("hosts:\n"
-                         "  - {name: one, address: 127.0.0.1, port: 9, user: u, role: main}\n"
-                         "  - {name: two, address: 127.0.0.1, port: 9, user: u, role: second}\n")
+    inventory = unreachable_pair(tmp_path)
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "acceptance/test_runc.py", "--inventory", str(inventory),
          "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider", "-v",
@@ -115,3 +121,29 @@ def test_with_xdist_each_graded_host_keeps_to_one_worker(tmp_path):
         workers[host].add(worker)
     assert set(workers) == {"one", "two"}, run.stdout[-2000:] + run.stderr[-2000:]
     assert all(len(used) == 1 for used in workers.values()), dict(workers)
+
+
+def test_the_second_host_is_graded_only_on_what_the_tp_asks_of_it(tmp_path):
+    """node2 is asked Docker installed and running and its TCP daemon (RUNC-2, DCFG-1,
+    DCFG-6; GUI-2 is seen from node1's Portainer): nothing else of the TP, whatever the
+    reference lab applies there (shared/tp/requirements.md, "Hosts")."""
+    inventory = unreachable_pair(tmp_path)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "acceptance/", "--inventory", str(inventory),
+         "--collect-only", "-q", "-p", "no:cacheprovider"],
+        cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=120)
+    modules = defaultdict(set)
+    for module, host in re.findall(r"^acceptance/(test_\w+)\.py::\S+\[paramiko://(\w+)[\]-]",
+                                   run.stdout, re.M):
+        modules[host].add(module)
+    second = set(re.findall(r"^acceptance/test_\w+\.py::(\w+)\[paramiko://two[\]-]",
+                            run.stdout, re.M))
+    assert second == {"test_docker_engine_is_installed_the_official_way",
+                      "test_docker_service_is_enabled_and_active",
+                      "test_docker_unit_exists_and_is_active",
+                      "test_tcp_daemon_is_enabled_and_active",
+                      "test_tcp_daemon_answers_a_client_of_its_ca_from_outside",
+                      "test_tcp_daemon_refuses_clients_the_lab_ca_did_not_sign",
+                      "test_tcp_daemon_answers_the_other_node"}, run.stdout[-3000:]
+    assert modules["one"] >= {"test_runc", "test_rkt", "test_daemon", "test_security",
+                              "test_compose", "test_portainer"}

@@ -66,7 +66,7 @@ def test_docker_compose_1_29s_short_syntax_loses_its_ports_too():
 def test_the_probe_reports_each_requests_status_and_what_an_unreachable_front_gives():
     # Nothing listens on port 9 of this machine: every request fails, and the
     # probe still prints one entry per request instead of crashing.
-    run = subprocess.run([sys.executable, "-c", PROBE, "http://127.0.0.1:9/", "1", "0", "3"],
+    run = subprocess.run([sys.executable, "-c", PROBE, "http://127.0.0.1:9/", "1", "0", "3", "0"],
                          capture_output=True, text=True, timeout=60, check=True)
     answers = served(run.stdout)
     assert len(answers) == 3
@@ -101,3 +101,33 @@ def test_compose_error_keeps_composes_own_error_lines():
 def test_compose_error_without_error_lines_gives_the_last_ones():
     said = compose_error("pulling\nno such file: Dockerfile\n\n")
     assert said == "pulling no such file: Dockerfile"
+
+
+def test_the_probe_waits_for_other_replicas_only_a_while_after_the_first_answer():
+    """NGINX that keeps to one replica serves every request, as the TP asks: the probe
+    stops waiting for a second replica SPREAD seconds after the first answer, not at the
+    start timeout."""
+    import http.server
+    import threading
+    import time
+
+    class OneReplica(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("X-Served-By", "only")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OneReplica)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        started = time.monotonic()
+        run = subprocess.run([sys.executable, "-c", PROBE, f"http://127.0.0.1:"
+                              f"{server.server_port}/", "2", "120", "3", "2"],
+                             capture_output=True, text=True, timeout=60, check=True)
+        assert time.monotonic() - started < 20
+        assert served(run.stdout) == [(200, "only")] * 3
+    finally:
+        server.shutdown()

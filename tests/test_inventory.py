@@ -37,7 +37,17 @@ def test_a_class_of_three_students_with_two_vms_each(inventory, tmp_path):
         ("alice-1", "main"), ("alice-2", "second"), ("bob-1", "main"), ("bob-2", "second"),
         ("carol-1", None), ("carol-2", None)]
     assert hosts[2] == GradedHost(name="bob-1", address="127.0.0.1", user="vagrant", port=2222,
-                                  key=str(tmp_path / "class_key"), role="main")
+                                  key=str(tmp_path / "class_key"), role="main",
+                                  outside_address="192.168.57.11",
+                                  partner_address="192.168.57.12")
+
+
+def test_a_host_behind_nat_is_reached_from_outside_at_its_own_address(inventory):
+    hosts = {host.name: host for host in load_inventory(inventory(CLASS))}
+    assert hosts["bob-1"].reached_from_outside == "192.168.57.11"
+    assert hosts["alice-1"].reached_from_outside == "192.168.56.21"
+    assert suite.is_loopback("127.0.0.1") and suite.is_loopback("::1")
+    assert not suite.is_loopback("192.168.57.11") and not suite.is_loopback("vm1.example.org")
 
 
 def test_two_hosts_behind_one_address_keep_their_own_name_and_port(inventory, tmp_path):

@@ -9,6 +9,7 @@ import stat
 import bcrypt
 import pytest
 
+from lab.artifacts import Source, portainer_image_source
 from lab.settings import load
 from provision import portainer
 
@@ -16,12 +17,12 @@ from provision import portainer
 def test_the_artifacts_folder_tarball_comes_first(tmp_path, offline):
     (tmp_path / "portainer-ce-2.39.4.tar").write_bytes(b"tar")
     for settings in (offline, load(environ={})):
-        source = portainer.image_source(dataclasses.replace(settings, artifacts=tmp_path))
-        assert source == portainer.ImageSource("file", str(tmp_path / "portainer-ce-2.39.4.tar"))
+        source = portainer_image_source(dataclasses.replace(settings, artifacts=tmp_path))
+        assert source == Source("file", str(tmp_path / "portainer-ce-2.39.4.tar"))
 
 
 def test_a_lab_with_docker_hub_pulls_the_pinned_image():
-    assert portainer.image_source(load(environ={})) == portainer.ImageSource(
+    assert portainer_image_source(load(environ={})) == Source(
         "hub", "portainer/portainer-ce:2.39.4")
 
 
@@ -29,7 +30,7 @@ def test_a_lab_with_docker_hub_pulls_the_pinned_image():
 def test_an_offline_lab_without_the_tarball_says_which_file_where_and_how(tmp_path, offline,
                                                                           folder):
     settings = dataclasses.replace(offline, artifacts=tmp_path if folder else None)
-    source = portainer.image_source(settings)
+    source = portainer_image_source(settings)
     assert source.kind == "none"
     assert "portainer-ce-2.39.4.tar" in source.where
     where = (f"portainer-ce-2.39.4.tar is not in the artifacts folder {tmp_path}" if folder

@@ -16,6 +16,21 @@ def report(outcome: str, properties: list[tuple[str, str]], nodeid="acceptance/t
                              user_properties=properties)
 
 
+def exit_status(plugin) -> pytest.ExitCode:
+    """The session's exit status once the plugin has seen a run whose checks passed."""
+    session = SimpleNamespace(exitstatus=pytest.ExitCode.OK)
+    plugin.pytest_sessionfinish(session)
+    return session.exitstatus
+
+
+def summary(plugin) -> list[str]:
+    """The lines the plugin writes at the end of the run."""
+    lines = []
+    plugin.pytest_terminal_summary(SimpleNamespace(write_line=lines.append,
+                                                   section=lambda title: None))
+    return lines
+
+
 def test_the_host_is_the_recorded_one_whole_not_parsed_from_the_test_id():
     plugin = RequirementReport(load_catalogue())
     # A host name with a dash, and a test id whose parameters would mislead a parser.
@@ -72,12 +87,8 @@ def test_a_lab_node_not_running_fails_the_run_and_is_named_in_the_report():
     plugin = RequirementReport(load_catalogue(), nodes_down=["node2"])
     plugin.pytest_runtest_logreport(report(
         "passed", [("requirement", "RUNC-1"), ("host", "paramiko://node1")]))
-    session = SimpleNamespace(exitstatus=pytest.ExitCode.OK)
-    plugin.pytest_sessionfinish(session)
-    assert session.exitstatus == pytest.ExitCode.TESTS_FAILED
-    lines = []
-    plugin.pytest_terminal_summary(SimpleNamespace(write_line=lines.append,
-                                                   section=lambda title: None))
+    assert exit_status(plugin) == pytest.ExitCode.TESTS_FAILED
+    lines = summary(plugin)
     assert plugin.status("DCFG-6") == "NOT RUN"
     assert any(line.startswith("DCFG-6") and line.endswith("no check of it ran (node2 not "
                                                             "running)") for line in lines)
@@ -158,3 +169,37 @@ def test_the_html_report_is_one_page_without_external_assets(tmp_path):
     assert "<h2>alice-1 — 1 / 3 (1 of them any engine passes)</h2>" in page
     assert '<td class="PASS">PASS (any engine)</td>' in page
     assert "Requirements without a check yet (NOT COVERED) count for no one" in page
+
+
+def test_grading_other_hosts_fails_when_a_requirement_of_a_role_was_skipped_or_not_run():
+    """An unattended grading whose checks all skipped (or never ran) exits non-zero and
+    names what was not graded, host by host; a second host owes only what the TP asks
+    of it (the catalogue's ``second``)."""
+    catalogue = load_catalogue()
+    plugin = RequirementReport(catalogue, roles={"alice-1": "main", "alice-2": "second"},
+                               complete=True)
+    main, second = ("host", "paramiko://alice-1"), ("host", "paramiko://alice-2")
+    for requirement in catalogue:
+        plugin.pytest_runtest_logreport(report("passed", [("requirement", requirement), main]))
+    for requirement in ("RUNC-2", "DCFG-1"):
+        plugin.pytest_runtest_logreport(report("passed", [("requirement", requirement), second]))
+    skipped = report("skipped", [("requirement", "DCFG-6"), second])
+    skipped.longrepr = ("acceptance/t.py", 1, "Skipped: needs a client certificate")
+    plugin.pytest_runtest_logreport(skipped)
+    assert plugin.incomplete() == {"paramiko://alice-2": ["DCFG-6 (skip)"]}
+    assert exit_status(plugin) == pytest.ExitCode.TESTS_FAILED
+    lines = summary(plugin)
+    assert lines[-1] == "    alice-2: DCFG-6 (skip)"
+
+    nothing_ran = RequirementReport(catalogue, roles={"bob-1": "main"}, complete=True)
+    nothing_ran.pytest_runtest_logreport(report("passed", [("requirement", "RUNC-1"),
+                                                           ("host", "paramiko://bob-1")]))
+    assert "RUNC-2 (not run)" in nothing_ran.incomplete()["paramiko://bob-1"]
+
+
+def test_the_lab_s_own_skips_keep_its_exit_status():
+    plugin = RequirementReport(load_catalogue(), roles={"node1": "main"})
+    skipped = report("skipped", [("requirement", "GUI-1"), ("host", "paramiko://node1")])
+    skipped.longrepr = ("acceptance/t.py", 1, "Skipped: no Portainer image")
+    plugin.pytest_runtest_logreport(skipped)
+    assert exit_status(plugin) == pytest.ExitCode.OK and plugin.incomplete() == {}

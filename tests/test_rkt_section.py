@@ -5,8 +5,10 @@ import dataclasses
 
 import pytest
 
+from lab.artifacts import Source, rkt_package
+from lab.registry import RKT_INSECURE, rkt_alpine
 from lab.settings import load
-from provision import artifacts, rkt
+from provision import rkt
 from provision.platform import PLATFORMS
 
 DEBIAN, CENTOS = PLATFORMS["debian-12"], PLATFORMS["centos-stream-9"]
@@ -14,7 +16,7 @@ def test_the_artifacts_folder_s_official_package_with_lab_yml_pin(tmp_path, offl
     (tmp_path / "rkt_1.29.0-1_amd64.deb").write_bytes(b"deb")
     pinned = dataclasses.replace(offline.rkt, deb_sha256="a" * 64)
     settings = dataclasses.replace(offline, artifacts=tmp_path, rkt=pinned)
-    assert artifacts.rkt_package_source(DEBIAN, settings) == artifacts.PackageSource(
+    assert rkt_package(settings) == Source(
         "file", str(tmp_path / "rkt_1.29.0-1_amd64.deb"), "a" * 64)
 
 
@@ -24,7 +26,7 @@ def test_an_offline_lab_without_the_package_names_the_file_and_where_to_put_it(t
                               "LAB_ARTIFACTS)"),
                              (dataclasses.replace(offline, artifacts=tmp_path),
                               f"not in the artifacts folder {tmp_path}")):
-        source = artifacts.rkt_package_source(DEBIAN, settings)
+        source = rkt_package(settings)
         assert source.kind == "none" and source.pinned is None
         assert "rkt_1.29.0-1_amd64.deb" in source.where and folder in source.where
         assert ("https://github.com/rkt/rkt/releases/download/v1.29.0/rkt_1.29.0-1_amd64.deb"
@@ -34,7 +36,7 @@ def test_an_offline_lab_without_the_package_names_the_file_and_where_to_put_it(t
 
 def test_otherwise_the_release_page_with_the_distribution_s_package():
     settings = load(environ={})
-    assert artifacts.rkt_package_source(CENTOS, settings) == artifacts.PackageSource(
+    assert rkt_package(settings) == Source(
         "url", "https://github.com/rkt/rkt/releases/download/v1.29.0/rkt-1.29.0-1.x86_64.rpm",
         None)
 
@@ -53,12 +55,12 @@ def test_nothing_in_the_project_builds_rkt():
 # --- RKT-5: the boot on cgroup v1, exactly when the package's stage1 needs it ------------
 
 def test_the_switch_is_planned_exactly_when_the_installed_stage1_needs_it(tmp_path, offline):
-    assert not rkt.boots_on_cgroup_v1(DEBIAN, offline)          # no package: nothing to boot
+    assert not rkt.boots_on_cgroup_v1(offline)          # no package: nothing to boot
     (tmp_path / "rkt_1.29.0-1_amd64.deb").write_bytes(b"deb")
     with_package = dataclasses.replace(offline, artifacts=tmp_path)
-    assert rkt.stage1_to_install(DEBIAN, with_package) == "coreos"
-    assert rkt.boots_on_cgroup_v1(DEBIAN, with_package)
-    assert rkt.boots_on_cgroup_v1(CENTOS, load(environ={}))       # the release page's package
+    assert rkt.stage1_to_install(with_package) == "coreos"
+    assert rkt.boots_on_cgroup_v1(with_package)
+    assert rkt.boots_on_cgroup_v1(load(environ={}))       # the release page's package
 
 
 @pytest.mark.parametrize("stage1, needs", [("coreos", True), ("kvm", True), ("host", False),
@@ -71,15 +73,15 @@ def test_which_stage1_flavors_need_cgroup_v1(stage1, needs):
 
 def test_rkt_fetches_from_the_node_s_registry_over_http_whatever_images_says(offline):
     hub = load(environ={})
-    assert rkt.image_reference(offline) == "docker://127.0.0.1:5050/alpine:latest"
-    assert rkt.image_reference(hub) == "docker://127.0.0.1:5050/alpine:latest"
-    assert rkt.INSECURE == "image,http"
+    assert rkt_alpine(offline) == "docker://127.0.0.1:5050/alpine:latest"
+    assert rkt_alpine(hub) == "docker://127.0.0.1:5050/alpine:latest"
+    assert RKT_INSECURE == "image,http"
 
 
 def test_on_an_offline_student_lab_rkt_fetches_from_the_registry_the_student_has():
     student = load(environ={"LAB_PROFILE": "student", "LAB_IMAGES": "offline",
                             "LAB_ENGINE": "distribution", "LAB_DISTRIBUTION": "debian-12"})
-    assert rkt.image_reference(student) == "docker://192.168.56.11:5050/library/alpine:latest"
+    assert rkt_alpine(student) == "docker://192.168.56.11:5050/library/alpine:latest"
 
 
 def test_the_registry_is_filled_from_docker_hub_or_offline_from_the_stand_in(offline):

@@ -17,7 +17,6 @@ from lab import oci, student
 from lab.catalogue import load_catalogue
 from lab.settings import load
 from provision import student as provision_student
-from provision.platform import PLATFORMS
 
 from .test_report import report
 from .test_settings import broken, only_problem
@@ -104,13 +103,11 @@ def test_the_archive_is_made_once_and_the_same_for_the_same_stand_in(tmp_path):
 def test_the_readme_says_how_to_install_rkt_and_pull_offline():
     settings = load(environ={"LAB_PROFILE": "student", "LAB_IMAGES": "offline",
                              "LAB_DISTRIBUTION": "debian-12", "LAB_ENGINE": "distribution"})
-    debian = PLATFORMS["debian-12"]
-    text = provision_student.readme(settings, debian, "rkt_1.29.0-1_amd64.deb")
+    text = provision_student.readme(settings, "rkt_1.29.0-1_amd64.deb")
     assert "sudo apt install /opt/tp15/rkt_1.29.0-1_amd64.deb" in text
     assert "pip install --no-index --find-links wheels -r requirements.txt" in text
     assert "registry-mirrors" in text and "192.168.56.11:5050" in text
-    online = provision_student.readme(load(environ={"LAB_PROFILE": "student"}),
-                                      PLATFORMS["centos-stream-9"], None)
+    online = provision_student.readme(load(environ={"LAB_PROFILE": "student"}), None)
     assert "registry" not in online and "wheels" not in online
     assert ("download it as the TP says, https://github.com/rkt/rkt/releases/download/v1.29.0/"
             "rkt-1.29.0-1.x86_64.rpm") in online
@@ -119,7 +116,7 @@ def test_the_readme_says_how_to_install_rkt_and_pull_offline():
 def test_without_rkt_s_package_the_offline_readme_says_it_is_not_there():
     settings = load(environ={"LAB_PROFILE": "student", "LAB_IMAGES": "offline",
                              "LAB_DISTRIBUTION": "debian-12", "LAB_ENGINE": "distribution"})
-    text = provision_student.readme(settings, PLATFORMS["debian-12"], None)
+    text = provision_student.readme(settings, None)
     assert "rkt's package (rkt_1.29.0-1_amd64.deb) is not here" in text
     assert "apt install" not in text
 

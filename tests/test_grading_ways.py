@@ -1,0 +1,86 @@
+"""The ways a student meets a requirement that the checks accept, on recorded
+``docker inspect`` and systemd outputs: each way the TP allows passes, the absence of
+the work does not (issue: grading a real student's work)."""
+
+import pytest
+
+from acceptance.containers import CHECK_LABEL, detached, mounted_pages
+from acceptance.dockerd import configured_oom_score
+from acceptance.test_portainer import environments_of
+
+NGINX = "/usr/share/nginx/html"
+
+
+def bind(source: str, destination: str) -> dict:
+    return {"Type": "bind", "Source": source, "Destination": destination}
+
+
+# --- OPS-6: the page mounted with -v, its folder or the page itself ----------------------
+
+@pytest.mark.parametrize("mount, pages", [
+    (bind("/srv/site", NGINX), {"/": "/srv/site/index.html"}),
+    (bind("/srv/site/", NGINX + "/"), {"/": "/srv/site/index.html"}),
+    (bind("/home/me/page.html", NGINX + "/index.html"), {"/": "/home/me/page.html"}),
+    (bind("/home/me/tp.html", NGINX + "/tp.html"), {"/tp.html": "/home/me/tp.html"}),
+    (bind("/srv/conf", "/etc/nginx/conf.d"), {}),
+    ({"Type": "volume", "Source": "/var/lib/docker/volumes/x", "Destination": NGINX}, {}),
+])
+def test_the_page_nginx_serves_from_a_bind_mount(mount, pages):
+    assert mounted_pages({"Mounts": [mount]}) == pages
+
+
+# --- OPS-1: started detached, running or exited since -------------------------------------
+
+def test_a_container_started_with_d_is_detached_and_one_with_it_is_not():
+    assert detached({"Config": {"AttachStdin": False, "AttachStdout": False,
+                                "AttachStderr": False}})
+    assert not detached({"Config": {"AttachStdin": True, "AttachStdout": True,
+                                    "AttachStderr": True}})
+
+
+def test_the_checks_own_containers_carry_the_label_the_grading_skips():
+    from acceptance.containers import LABELLED
+    assert LABELLED == f"--label {CHECK_LABEL}=1"
+
+
+# --- DCFG-4: the OOM score in daemon.json, a flag, or the unit -----------------------------
+
+EXECSTART = "{ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -H fd:// %s ; ignore_errors=no }"
+
+
+@pytest.mark.parametrize("daemon_json, unit, configured", [
+    ({"oom-score-adjust": -800}, {"ExecStart": EXECSTART % "", "OOMScoreAdjust": "0"},
+     (-800, "/etc/docker/daemon.json's oom-score-adjust")),
+    ({}, {"ExecStart": EXECSTART % "--oom-score-adjust=-900", "OOMScoreAdjust": "0"},
+     (-900, "an --oom-score-adjust flag in ExecStart")),
+    ({}, {"ExecStart": EXECSTART % "--oom-score-adjust -700", "OOMScoreAdjust": "0"},
+     (-700, "an --oom-score-adjust flag in ExecStart")),
+    ({}, {"ExecStart": EXECSTART % "", "OOMScoreAdjust": "-600"},
+     (-600, "docker.service's OOMScoreAdjust=")),
+    ({}, {"ExecStart": EXECSTART % "", "OOMScoreAdjust": "0"}, None),   # Docker's defaults
+    ({"data-root": "/data"}, {"ExecStart": EXECSTART % ""}, None),
+])
+def test_where_the_student_set_dockerd_s_oom_score(daemon_json, unit, configured):
+    assert configured_oom_score(daemon_json, unit) == configured
+
+
+# --- GUI-2: the student's second host, not any environment over TCP -----------------------
+
+def test_portainer_s_environment_of_the_second_host_is_found_by_its_address_at_any_port():
+    environments = [{"Name": "local", "URL": "unix:///var/run/docker.sock"},
+                    {"Name": "someone else's", "URL": "tcp://10.0.0.9:2376"},
+                    {"Name": "node2", "URL": "tcp://192.168.56.22:2377"}]
+    assert environments_of(environments, {"192.168.56.22"}) == [environments[2]]
+    assert environments_of(environments, {"192.168.56.23"}) == []
+
+
+# --- RKT-3/RKT-4: the alpine a student's own `rkt run` left in rkt's store ---------------
+
+def test_the_student_s_alpine_is_found_in_rkt_s_store_whatever_its_registry():
+    from acceptance.test_rkt import alpine_in_store
+
+    listed = ("sha512-5f1e coreos.com/rkt/stage1-coreos:1.29.0\n"
+              "sha512-77aa 192.168.56.11_5050/library/alpine:latest\n")
+    assert alpine_in_store(listed) == "sha512-77aa"
+    assert alpine_in_store("sha512-5f1e coreos.com/rkt/stage1-coreos:1.29.0\n") is None
+    assert alpine_in_store("") is None
