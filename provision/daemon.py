@@ -30,7 +30,7 @@ from provision.daemon_config import (
     main_daemon_json,
     tcp_daemon_json,
 )
-from provision.disks import DATA_LV, DATA_VG, LogicalVolume, lab_disk
+from provision.disks import DATA_LV, DATA_VG, LogicalVolume, lab_disk, refuse_used_disk
 
 TCP_UNIT = "/etc/systemd/system/docker-tcp.service"
 
@@ -73,6 +73,7 @@ def data_volume(disk: Disk):
         host.noop(f"{DATA_LV_PATH} exists")
         return
     device = lab_disk(disk)
+    refuse_used_disk(disk, device, f"VG {DATA_VG} with LV {DATA_LV} for /data (DCFG-3)")
     yield f"pvcreate {device}"
     yield f"vgcreate {DATA_VG} {device}"
     yield f"lvcreate -l 100%FREE -n {DATA_LV} {DATA_VG}"

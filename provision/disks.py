@@ -90,6 +90,69 @@ class VolumeGroup(FactBase):
         return any(line.strip() for line in output)
 
 
+class PhysicalVolume(FactBase):
+    """The volume group of the LVM physical volume ``device``: its name, '' for a PV in
+    no group, or None when ``device`` is no PV.
+
+        host.get_fact(PhysicalVolume, "/dev/vdb")    # -> 'vg_data'
+    """
+
+    def command(self, device: str) -> str:
+        # --select, unlike naming the device, exits 0 with no output when it is no PV.
+        return f"pvs --noheadings -o pv_name,vg_name --select pv_name={device}"
+
+    def requires_command(self, device: str) -> str:
+        return "pvs"
+
+    def process(self, output) -> str | None:
+        for line in output:
+            fields = line.split()
+            if fields:
+                return fields[1] if len(fields) > 1 else ""
+        return None
+
+
+def used_disk(node: str, disk: str, device: str, found: dict, group: str | None,
+              expected: str) -> str | None:
+    """What to tell when lab disk ``disk`` (``device``, its ``BlockDevices`` entry
+    ``found``, the VG ``group`` when it is a PV) already holds something the lab did not
+    make; None when it is blank. ``expected``: what the lab makes there.
+
+    >>> print(used_disk("node1", "data", "/dev/vdb", {"fstype": "LVM2_member"}, "vg_data",
+    ...                 "VG data with LV docker for /data (DCFG-3)"))
+    node1's data disk /dev/vdb is already used: it is an LVM physical volume of volume group
+    vg_data. The lab makes VG data with LV docker for /data (DCFG-3) on a blank disk. Either
+    keep your own setup, if it meets the TP (grade it: `pytest acceptance/`), and stop
+    provisioning this node with the reference lab; or free the disk, which destroys what it
+    holds: `vgremove -f vg_data && pvremove /dev/vdb`, then `vagrant provision node1`.
+    """
+    if group is not None:
+        what = (f"an LVM physical volume of volume group {group}" if group
+                else "an LVM physical volume")
+        free = f"`{'vgremove -f ' + group + ' && ' if group else ''}pvremove {device}`"
+    elif found.get("fstype"):
+        what, free = f"a file system ({found['fstype']})", f"`wipefs -a {device}` (unmounted)"
+    elif found.get("children"):
+        what, free = "a partitioned disk", f"`wipefs -a {device}` (its partitions unmounted)"
+    else:
+        return None
+    return (f"{node}'s {disk} disk {device} is already used: it is {what}. The lab makes "
+            f"{expected} on a blank disk. Either keep your own setup, if it meets the TP "
+            f"(grade it: `pytest acceptance/`), and stop provisioning this node with the "
+            f"reference lab; or free the disk, which destroys what it holds: {free}, then "
+            f"`vagrant provision {node}`.")
+
+
+def refuse_used_disk(disk: Disk, device: str, expected: str) -> None:
+    """Fails the operation, saying what was found, what was expected and the choices,
+    when lab disk ``disk`` (at ``device``) already holds something."""
+    found = next((d for d in host.get_fact(BlockDevices) or [] if d.get("path") == device), {})
+    said = used_disk(host.name, disk.name, device, found,
+                     host.get_fact(PhysicalVolume, device), expected)
+    if said:
+        raise OperationError(said)
+
+
 class DiskNotFound(LookupError):
     """No single device is the lab disk; the message says what was seen and what to do."""
 

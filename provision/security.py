@@ -28,7 +28,14 @@ from lab.settings import Disk, Settings, seccomp_profile
 from provision import engine
 from provision import platform as platforms
 from provision.daemon_config import SECCOMP_PROFILE
-from provision.disks import THIN_POOL, THIN_POOL_VG, LogicalVolume, VolumeGroup, lab_disk
+from provision.disks import (
+    THIN_POOL,
+    THIN_POOL_VG,
+    LogicalVolume,
+    VolumeGroup,
+    lab_disk,
+    refuse_used_disk,
+)
 
 LVM_PROFILE_NAME = "docker-thinpool"
 LVM_PROFILE = f"/etc/lvm/profile/{LVM_PROFILE_NAME}.profile"
@@ -70,6 +77,8 @@ def thin_pool(disk: Disk):
             "stopped half-way. Remove it (`vgremove -f docker` and `pvremove` its disk) and "
             "provision again.")
     device = lab_disk(disk)
+    refuse_used_disk(disk, device, f"VG {THIN_POOL_VG} with the thin pool {THIN_POOL} for "
+                     "Docker's devicemapper (SEC-4)")
     yield f"pvcreate {device}"
     yield f"vgcreate {THIN_POOL_VG} {device}"
     yield "lvcreate --wipesignatures y -n thinpool docker -l 95%VG"

@@ -1,0 +1,72 @@
+"""provision/run.py, the Vagrantfile's provisioner: a node's provision that did not
+complete exits non-zero and says where it stopped and how to resume; a busy package
+manager is waited for. pyinfra stands in as small scripts with its recorded words."""
+
+import sys
+
+import pytest
+
+from provision import run
+
+
+@pytest.fixture
+def fake_pyinfra(tmp_path, monkeypatch):
+    monkeypatch.setattr(run, "wait_for_package_manager", lambda node: True)
+
+    def make(lines: list[str], rc: int) -> str:
+        script = tmp_path / "pyinfra"
+        script.write_text(f"#!{sys.executable}\nimport sys\n"
+                          + "".join(f"print({line!r})\n" for line in lines)
+                          + f"sys.exit({rc})\n")
+        script.chmod(0o755)
+        return str(script)
+    return make
+
+
+def test_an_interrupted_provision_exits_non_zero_naming_the_step_and_the_resume(
+        fake_pyinfra, capsys):
+    # pyinfra 3.10 on SIGINT: "Exiting upon user request!", exit status 0.
+    pyinfra = fake_pyinfra(["--> Starting operation: node1 in /etc/hosts",
+                            "--> Starting operation: Install Docker Engine (RUNC-2)",
+                            "Exiting upon user request!"], 0)
+    assert run.provision("node2", pyinfra) == 130
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last == ('node2: the provision was interrupted at "Install Docker Engine (RUNC-2)": '
+                    "the lab is not ready. Run `vagrant provision node2` to resume (what was "
+                    "done stays done).")
+
+
+def test_a_failed_or_unreachable_node_keeps_pyinfra_s_status_and_says_how_to_resume(
+        fake_pyinfra, capsys):
+    pyinfra = fake_pyinfra(["--> Starting operation: Create the thin pool (SEC-4)",
+                            "--> pyinfra error: No hosts remaining!"], 1)
+    assert run.provision("node1", pyinfra) == 1
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert 'node1: the provision failed at "Create the thin pool (SEC-4)"' in last
+    assert last.endswith("then run `vagrant provision node1`.")
+
+
+def test_a_complete_provision_says_nothing_more(fake_pyinfra, capsys):
+    pyinfra = fake_pyinfra(["--> Starting operation: Run tp-sleep (OPS-1)"], 0)
+    assert run.provision("node1", pyinfra) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_busy_package_manager_is_waited_for_then_named_when_the_wait_runs_out(
+        monkeypatch, capsys):
+    # `pgrep -a -x …` on a node whose interrupted provision left apt-get running.
+    held = "1352 apt-get install -y --no-install-recommends docker.io containerd runc\n"
+    answers = iter([held, held, ""])
+    monkeypatch.setattr(run, "ssh", lambda node, command: type(
+        "Done", (), {"returncode": 0 if "apt" in (out := next(answers)) else 1,
+                     "stdout": out})())
+    monkeypatch.setattr(run.time, "sleep", lambda seconds: None)
+    assert run.wait_for_package_manager("node2", minutes=15)
+    said = capsys.readouterr().out
+    assert said.count("node2: waiting for its package manager, busy with 1352 apt-get") == 2
+
+    monkeypatch.setattr(run, "ssh", lambda node, command: type(
+        "Done", (), {"returncode": 0, "stdout": held})())
+    assert not run.wait_for_package_manager("node2", minutes=0)
+    assert ("node2: its package manager is still busy after 0 minutes (1352 apt-get install"
+            in capsys.readouterr().err)
