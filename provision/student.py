@@ -119,7 +119,7 @@ def readme(settings: Settings, package: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def hand_out_files(platform: platforms.Platform, settings: Settings) -> None:
+def hand_out_files(settings: Settings) -> None:
     """node1: the app the TP hands out, rkt's official package when the artifacts folder
     has it, and README.txt, in ``student.files``."""
     folder = settings.student.files
@@ -150,6 +150,6 @@ def deploy(settings: Settings, platform: platforms.Platform) -> None:
             serve_tp_images(platform, settings)
         mirror_for_docker(settings)
     if host.name == MAIN_NODE:
-        hand_out_files(platform, settings)
+        hand_out_files(settings)
     # SELinux (CentOS): what was written, labelled as the policy labels that place
     platforms.restore_labels(platform, [os.path.dirname(DAEMON_JSON), settings.student.files])

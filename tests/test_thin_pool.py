@@ -1,11 +1,11 @@
-"""SEC-5 reads the thin pool from the kernel (dmsetup status), on recorded lines."""
+"""SEC-5 reads the thin pool from the kernel (dmsetup status), on lines in its format."""
 
 import pytest
 
 from acceptance.thin_pool import PoolStatus, parse_status
 
-# dmsetup status docker-thinpool on node1 (Debian 12, lvm2 2.03.16): a fresh pool, one
-# filled while autoextend still had room, and one out of data space.
+# `dmsetup status docker-thinpool`, written after the kernel's thin-provisioning.txt (the
+# live checks read the real one on node1): a fresh pool, and one out of data space.
 FRESH = ("0 12140544 thin-pool 1 174/1536 112/23712 - rw no_discard_passdown "
          "queue_if_no_space - 1536")
 FULL = ("0 13574144 thin-pool 3 391/1536 26512/26512 - out_of_data_space no_discard_passdown "
