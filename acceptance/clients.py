@@ -4,7 +4,7 @@
     sdk = tcp_client("192.168.56.12", 2376, tls)   # docker SDK, mutual TLS
     assert_listening("192.168.56.12", 2376)
     tls_ping("192.168.56.12", 2376)        # "refused: TLSV13_ALERT_CERTIFICATE_REQUIRED"
-    cross_node_fix(docker_cli_error, "node2", 2376, "vagrant")   # what to do about it
+    cross_node_fix(docker_cli_error, "node2", 2376)   # what to do about it
 """
 
 import socket
@@ -85,7 +85,7 @@ def tls_ping(address, port, client=None) -> str:
     return "answered: " + answer.decode(errors="replace").splitlines()[0]
 
 
-def cross_node_fix(error: str, other: str, port: int, user: str) -> str:
+def cross_node_fix(error: str, other: str, port: int) -> str:
     """What to do about a failed `docker --tlsverify -H tcp://OTHER:PORT` from one node,
     told by the client's error."""
     lowered = error.lower()
@@ -97,5 +97,5 @@ def cross_node_fix(error: str, other: str, port: int, user: str) -> str:
     if "certificate is valid for" in lowered or "doesn't contain any ip sans" in lowered:
         return (f"The daemon's certificate on {other} does not name {other}: sign it again "
                 "with that name and address in its subjectAltName.")
-    return (f"Install the lab's client certificate in ~{user}/.docker (ca.pem, cert.pem, "
-            "key.pem), signed by the CA the other daemon trusts.")
+    return ("Install a client certificate in the ~/.docker of a docker user there (ca.pem, "
+            f"cert.pem, key.pem), signed by the CA the daemon on {other} trusts.")

@@ -21,8 +21,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+import testinfra
 import vagrant
 from _pytest.doctest import DoctestItem
+from testinfra.host import Host
 
 from acceptance.clients import ClientTLS
 from acceptance.containers import LABELLED
@@ -31,6 +33,7 @@ from acceptance.inventory import (
     TLS_FILES,
     UNREACHABLE,
     InventoryError,
+    clients_of_daemons,
     load_inventory,
     unreachable_reason,
 )
@@ -61,8 +64,13 @@ def _lab_hosts() -> tuple[list[str], list[str]]:
             f"`vagrant provision {' '.join(missing)}`.",
             returncode=2,
         )
-    return [f"paramiko://{name}?{urlencode({'ssh_config': ssh_config_file(name)})}"
-            for name in running], down
+    return [lab_spec(name) for name in running], down
+
+
+def lab_spec(name: str) -> str:
+    """The testinfra spec of the lab's node ``name``, through the SSH config the
+    Vagrantfile's trigger wrote for it."""
+    return f"paramiko://{name}?{urlencode({'ssh_config': ssh_config_file(name)})}"
 
 
 def pytest_addoption(parser):
@@ -99,6 +107,8 @@ def pytest_configure(config):
     config.graded_addresses = {}  # host name -> its address, from --inventory
     config.graded_tls = {}  # host name -> ClientTLS of its TCP daemon, from --inventory
     config.graded_partners = {}  # host name -> its partner's address, from --inventory
+    config.graded_clients = {}  # host name -> [(client host, address)] of its TCP daemon
+    config.graded_specs = {}  # host name -> its testinfra spec
     given_tls = [getattr(config.option, f"tls_{name}") for name in TLS_FILES]
     if any(given_tls) and not all(given_tls):
         raise pytest.UsageError("--tls-ca, --tls-cert and --tls-key go together")
@@ -116,13 +126,15 @@ def pytest_configure(config):
             raise pytest.UsageError(f"--inventory {error}") from None
         folder = Path(tempfile.mkdtemp(prefix="tp15-inventory-"))
         config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
-        config.option.hosts = ",".join(host.spec(folder) for host in graded)
+        config.graded_specs = {host.name: host.spec(folder) for host in graded}
+        config.option.hosts = ",".join(config.graded_specs.values())
         config.option.sudo = True
         config.graded_roles = {host.name: host.role for host in graded}
         config.graded_addresses = {host.name: host.reached_from_outside for host in graded}
         config.graded_tls = {host.name: host.tls for host in graded if host.tls}
         config.graded_partners = {host.name: host.partner_address for host in graded
                                   if host.partner_address}
+        config.graded_clients = clients_of_daemons(graded)
     elif worker and "lab_hosts" in worker:
         config.lab_nodes = True
         config.option.hosts = worker["lab_hosts"]
@@ -290,6 +302,31 @@ def partners(host, node, settings, request) -> list[str]:
         pytest.skip(f"needs {name}'s other host, whose TCP daemon it must reach: name it "
                     "with partner: in the inventory")
     return [request.config.graded_partners[name]]
+
+
+@pytest.fixture(scope="module")
+def daemon_clients(host, node, settings, request) -> list[tuple[str, Host, str]]:
+    """The hosts whose docker CLI must reach ``host``'s TCP daemon (DCFG-6), each as (name,
+    testinfra host, the address it reaches the daemon at): on the lab, the other running
+    nodes, at ``host``'s name; elsewhere the inventory's partners of ``host``. Their check
+    is ``host``'s: it is recorded against the daemon it reaches."""
+    config = request.config
+    if node:
+        graded = config.option.hosts.split(",")
+        found = [(other, lab_spec(other), node.name) for other in settings.nodes
+                 if other != node.name and lab_spec(other) in graded]
+        if not found:
+            pytest.skip(f"no other node of the lab is running: `vagrant up` it, its docker "
+                        f"CLI must reach {node.name}'s TCP daemon")
+    else:
+        name = host.backend.get_hostname()
+        found = [(client, config.graded_specs[client], address)
+                 for client, address in config.graded_clients.get(name, [])]
+        if not found:
+            pytest.skip(f"needs the host whose docker CLI must reach {name}'s TCP daemon: "
+                        "pair the two with partner: in the inventory")
+    return [(client, testinfra.get_host(spec, sudo=True), address)
+            for client, spec, address in found]
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ inventory file (YAML), given with ``pytest acceptance/ --inventory class.yml``.
         key: ~/.ssh/class_ed25519  # optional: else the SSH agent's and ~/.ssh's keys
         port: 22                 # optional
         role: main               # main | second | omitted
-        partner: alice-2         # optional: the student's other host, which this one's
-                                 #   docker CLI must reach over TCP with TLS (DCFG-6)
+        partner: alice-2         # optional: the student's other host: each one's docker
+                                 #   CLI must reach the other's TCP daemon with TLS (DCFG-6)
         tls:                     # optional: the student's Docker client files (DCFG-6)
           ca: alice/ca.pem       #   relative paths: from the inventory file's folder
           cert: alice/cert.pem
@@ -60,7 +60,8 @@ class GradedHost:
     key: str | None = None
     role: str | None = None
     tls: ClientTLS | None = None  # a client of the host's TCP daemon (DCFG-6)
-    partner_address: str | None = None  # of the student's other host (DCFG-6)
+    partner: str | None = None  # the name of the student's other host (DCFG-6)
+    partner_address: str | None = None  # where this host reaches its partner
     outside_address: str | None = None  # where the checks from outside reach it
 
     @property
@@ -140,11 +141,36 @@ def load_inventory(path) -> list[GradedHost]:
             hosts.append(GradedHost(name=name, address=entry["address"], user=entry["user"],
                                     port=port, role=role, tls=tls,
                                     key=str(Path(key).expanduser()) if key else None,
-                                    partner_address=addresses.get(partner),
+                                    partner=partner, partner_address=addresses.get(partner),
                                     outside_address=outside))
     if problems:
         raise InventoryError(f"{path}:\n  " + "\n  ".join(problems))
     return hosts
+
+
+def clients_of_daemons(hosts: list[GradedHost]) -> dict[str, list[tuple[str, str]]]:
+    """For each host, the hosts whose docker CLI must reach its TCP daemon (DCFG-6) and the
+    address they reach it at: the partners, whichever of the two names the other.
+    DCFG-6's check "from the other host" is recorded against the daemon it reaches.
+
+    >>> one = GradedHost("alice-1", "10.0.0.1", "alice", partner="alice-2",
+    ...                  partner_address="10.0.0.2")
+    >>> two = GradedHost("alice-2", "10.0.0.2", "alice", partner="alice-1",
+    ...                  partner_address="10.0.0.1")
+    >>> clients_of_daemons([one, two])
+    {'alice-2': [('alice-1', '10.0.0.2')], 'alice-1': [('alice-2', '10.0.0.1')]}
+    """
+    reached_at = {host.name: host.reached_from_outside for host in hosts}
+    clients: dict[str, list[tuple[str, str]]] = {}
+    for host in hosts:
+        if not host.partner:
+            continue
+        pairs = ((host.partner, host.name, host.partner_address),
+                 (host.name, host.partner, reached_at[host.name]))
+        for daemon, client, address in pairs:
+            if (client, address) not in clients.setdefault(daemon, []):
+                clients[daemon].append((client, address))
+    return clients
 
 
 def client_tls(files, folder: Path) -> tuple[ClientTLS | None, list[str]]:

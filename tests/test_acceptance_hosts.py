@@ -144,6 +144,6 @@ def test_the_second_host_is_graded_only_on_what_the_tp_asks_of_it(tmp_path):
                       "test_tcp_daemon_is_enabled_and_active",
                       "test_tcp_daemon_answers_a_client_of_its_ca_from_outside",
                       "test_tcp_daemon_refuses_clients_the_lab_ca_did_not_sign",
-                      "test_tcp_daemon_answers_the_other_node"}, run.stdout[-3000:]
+                      "test_tcp_daemon_answers_the_other_hosts_docker_cli"}, run.stdout[-3000:]
     assert modules["one"] >= {"test_runc", "test_rkt", "test_daemon", "test_security",
                               "test_compose", "test_portainer"}

@@ -11,7 +11,13 @@ import pytest
 
 from acceptance import conftest as suite
 from acceptance.clients import ClientTLS
-from acceptance.inventory import GradedHost, InventoryError, load_inventory, unreachable_reason
+from acceptance.inventory import (
+    GradedHost,
+    InventoryError,
+    clients_of_daemons,
+    load_inventory,
+    unreachable_reason,
+)
 from lab.settings import REPO
 
 CLASS = (REPO / "acceptance" / "class.example.yml").read_text().replace(
@@ -39,7 +45,7 @@ def test_a_class_of_three_students_with_two_vms_each(inventory, tmp_path):
     assert hosts[2] == GradedHost(name="bob-1", address="127.0.0.1", user="vagrant", port=2222,
                                   key=str(tmp_path / "class_key"), role="main",
                                   outside_address="192.168.57.11",
-                                  partner_address="192.168.57.12")
+                                  partner="bob-2", partner_address="192.168.57.12")
 
 
 def test_a_host_behind_nat_is_reached_from_outside_at_its_own_address(inventory):
@@ -174,3 +180,20 @@ def test_a_partner_is_another_host_of_the_file_reached_at_its_address(tmp_path):
         load_inventory(path)
     assert "hosts[1] (a): partner 'b' is not another host of the file" in str(raised.value)
     assert "hosts[2] (c): partner 'c' is not another host of the file" in str(raised.value)
+
+
+def test_each_daemon_is_checked_from_its_partners_cli_at_the_address_it_reaches(inventory):
+    # DCFG-6's check from the other host is recorded against the daemon it reaches: bob-1's
+    # daemon from bob-2's CLI, at bob-1's host-only address (not the NAT's 127.0.0.1).
+    clients = clients_of_daemons(load_inventory(inventory(CLASS)))
+    assert clients == {
+        "alice-1": [("alice-2", "192.168.56.21")], "alice-2": [("alice-1", "192.168.56.22")],
+        "bob-1": [("bob-2", "192.168.57.11")], "bob-2": [("bob-1", "192.168.57.12")]}
+
+
+def test_a_partner_named_on_one_side_only_still_pairs_both_daemons(tmp_path):
+    path = tmp_path / "class.yml"
+    path.write_text("hosts:\n  - {name: a, address: 10.0.0.1, user: a, partner: b}\n"
+                    "  - {name: b, address: 10.0.0.2, user: b}\n")
+    assert clients_of_daemons(load_inventory(path)) == {"b": [("a", "10.0.0.2")],
+                                                    "a": [("b", "10.0.0.1")]}
