@@ -14,7 +14,7 @@ acceptance/conftest.py records), and the report reads them there.
 # The unit tier runs lab/'s and provision/'s docstring examples (--doctest-modules):
 # these two are pyinfra's entry points and run on import (settings, the lab's PKI,
 # a pyinfra state).
-collect_ignore = ["provision/deploy.py", "provision/inventory.py"]
+collect_ignore = ["provision/deploy.py", "provision/inventory.py", "provision/pair.py"]
 
 
 def pytest_configure(config):

@@ -56,6 +56,9 @@ from provision import platform as platforms
 CONTAINER = "portainer"
 VOLUME = "portainer_data"
 CONFIG_DIR = "/etc/tp15/portainer"  # on the node: the password and node2's client files
+PASSWORD_FILE = f"{CONFIG_DIR}/admin-password"
+LOCK = "/run/tp15-portainer.lock"  # held while an environment is added
+TLS_FIELDS = ("TLSCACertFile", "TLSCertFile", "TLSKeyFile")  # the client files, in that order
 
 
 # --- The admin password ----------------------------------------------------------------
@@ -137,29 +140,63 @@ class Environments(FactBase):
 
 def create_environment_command(port: int, password_file: str, fields: dict[str, str],
                                files_: dict[str, str]) -> str:
-    """``POST /api/endpoints`` (multipart): the environment's ``fields`` and TLS ``files_``.
+    """``POST /api/endpoints`` (multipart): the environment's ``fields`` and TLS ``files_``,
+    unless Portainer has one of that name by then. Under a lock on the node: node1's
+    provision and the one of the node that completes the pair may both add it.
 
     >>> print(create_environment_command(9443, "/p", {"Name": "node2"}, {"TLSCACertFile": "/c"}))
-    curl -sfk ... && curl -sfk -o /dev/null -H "Authorization: Bearer $jwt" -F Name=node2
-        -F TLSCACertFile=@/c https://127.0.0.1:9443/api/endpoints
+    flock /run/tp15-portainer.lock sh -c 'curl -sfk ... grep -qF ...node2... || curl -sfk
+        -o /dev/null -H "Authorization: Bearer $jwt" -F Name=node2 -F TLSCACertFile=@/c
+        https://127.0.0.1:9443/api/endpoints; }'
     """
     form = " ".join([*(f"-F {shlex.quote(f'{k}={v}')}" for k, v in fields.items()),
                      *(f"-F {shlex.quote(f'{k}=@{v}')}" for k, v in files_.items())])
-    return (f"{logged_in(port, password_file)} && curl -sfk -o /dev/null "
-            f"-H \"Authorization: Bearer $jwt\" {form} https://127.0.0.1:{port}/api/endpoints")
+    endpoints = f"https://127.0.0.1:{port}/api/endpoints"
+    named = '"Name":"{}"'.format(fields["Name"])
+    known = (f"curl -sfk -H \"Authorization: Bearer $jwt\" {endpoints} | "
+             f"grep -qF {shlex.quote(named)}")
+    create = f"curl -sfk -o /dev/null -H \"Authorization: Bearer $jwt\" {form} {endpoints}"
+    script = f"{logged_in(port, password_file)} && {{ {known} || {create}; }}"
+    return f"flock {LOCK} sh -c {shlex.quote(script)}"
+
+
+class DaemonAnswers(FactBase):
+    """Whether the Docker daemon on ``url`` (``tcp://IP:PORT``, TLS) answers its ``/_ping``
+    to a client with the files ``ca``, ``cert``, ``key``, seen from the node.
+
+        host.get_fact(DaemonAnswers, "tcp://192.168.56.12:2376", ca, cert, key)   # -> True
+    """
+
+    def command(self, url: str, ca: str, cert: str, key: str) -> str:
+        return (f"curl -s --max-time 10 --cacert {ca} --cert {cert} --key {key} "
+                f"{url.replace('tcp://', 'https://', 1)}/_ping || true")
+
+    def requires_command(self, url: str, ca: str, cert: str, key: str) -> str:
+        return "curl"
+
+    def process(self, output) -> bool:
+        return "".join(output).strip() == "OK"
 
 
 @operation()
 def environment_added(port: int, password_file: str, fields: dict[str, str],
                       files_: dict[str, str] | None = None):
     """GUI-2 — an environment named ``fields["Name"]`` in Portainer, unless it has one
-    with that name already."""
+    with that name already. A remote one (``fields["URL"]``) only once its daemon answers:
+    Portainer refuses an environment it cannot reach, and the other node may not be up yet
+    (VirtualBox brings machines up one at a time); its own provision adds it then
+    (provision/pair.py)."""
     names = {environment.get("Name") for environment in
              host.get_fact(Environments, port, password_file)}
-    if fields["Name"] in names:
-        host.noop(f"Portainer has the environment {fields['Name']}")
+    name, files_ = fields["Name"], files_ or {}
+    if name in names:
+        host.noop(f"Portainer has the environment {name}")
+    elif "URL" in fields and not host.get_fact(
+            DaemonAnswers, fields["URL"], *(files_[f] for f in TLS_FIELDS)):
+        host.noop(f"{name}'s TCP daemon ({fields['URL']}) does not answer yet: {name}'s "
+                  "provision adds it to Portainer once it runs")
     else:
-        yield create_environment_command(port, password_file, fields, files_ or {})
+        yield create_environment_command(port, password_file, fields, files_)
 
 
 @operation()
@@ -185,9 +222,8 @@ def environments(settings: Settings) -> list[tuple[dict[str, str], dict[str, str
     local = ({"Name": MAIN_NODE, "EndpointCreationType": "1"}, {})
     remote = [({"Name": node.name, "EndpointCreationType": "1",
                 "URL": f"tcp://{node.ip}:{settings.daemon.tcp_port}", "TLS": "true"},
-               {"TLSCACertFile": f"{CONFIG_DIR}/tls/ca.pem",
-                "TLSCertFile": f"{CONFIG_DIR}/tls/cert.pem",
-                "TLSKeyFile": f"{CONFIG_DIR}/tls/key.pem"})
+               dict(zip(TLS_FIELDS, (f"{CONFIG_DIR}/tls/{file}"
+                                     for file in ("ca.pem", "cert.pem", "key.pem")), strict=True)))
               for node in settings.nodes.values() if node.name != MAIN_NODE]
     return [local, *remote]
 
@@ -216,10 +252,9 @@ def deploy(settings: Settings, platform: platforms.Platform, pki: Pki) -> None:
         return
     have_image(settings, source)
     password = admin_password()
-    password_file = f"{CONFIG_DIR}/admin-password"
     files.directory(name=f"Create {CONFIG_DIR}/tls", path=f"{CONFIG_DIR}/tls", mode="700")
-    files.put(name=f"Portainer's admin password in {password_file} (for the provisioner's "
-              "API calls)", src=StringIO(password + "\n"), dest=password_file, mode="600")
+    files.put(name=f"Portainer's admin password in {PASSWORD_FILE} (for the provisioner's "
+              "API calls)", src=StringIO(password + "\n"), dest=PASSWORD_FILE, mode="600")
     for src, dest in ((pki.ca, "ca.pem"), (pki.client_cert, "cert.pem"),
                       (pki.client_key, "key.pem")):
         files.put(name=f"The lab's client certificate for node2: {CONFIG_DIR}/tls/{dest} (GUI-2)",
@@ -228,6 +263,25 @@ def deploy(settings: Settings, platform: platforms.Platform, pki: Pki) -> None:
     platforms.open_port(platform, port, "GUI-1")
     engine.container(name=f"docker run … {portainer_image(settings)} on port {port} (GUI-1)",
                      container=CONTAINER, run=run_command(settings, password_hash(password)))
+    manage_environments(settings)
+
+
+def manage_environments(settings: Settings) -> None:
+    """GUI-2: Portainer (on the main node) manages its own engine and each other node's TCP
+    daemon that answers. From node1's provision, and from the provision of whichever node
+    completes the pair (provision/pair.py)."""
+    port = settings.ports["portainer"]
     for fields, tls in environments(settings):
         environment_added(name=f"Portainer manages {fields['Name']} (GUI-2)", port=port,
-                          password_file=password_file, fields=fields, files_=tls)
+                          password_file=PASSWORD_FILE, fields=fields, files_=tls)
+
+
+def pairs_nodes(settings: Settings) -> bool:
+    """Whether the lab has a step that needs both nodes up (provision/pair.py): Portainer,
+    which manages node2, in the reference profile.
+
+    >>> from lab.settings import load
+    >>> pairs_nodes(load(environ={})), pairs_nodes(load(environ={"LAB_PROFILE": "student"}))
+    (True, False)
+    """
+    return settings.profile == "reference" and portainer_image_source(settings).kind != "none"

@@ -4,6 +4,8 @@ say how it ended. Whenever the provision did not complete — interrupted (Ctrl-
 dropped session), failed, or the node unreachable — it exits non-zero and its last
 line names the node, the step it stopped at (with its requirement ID) and the command
 that resumes it: each step is idempotent, so running it again picks up where it stopped.
+When a node other than node1 completes the pair, what needs both nodes runs next, on node1
+(provision/pair.py), whichever came up first.
 
     .venv/bin/python provision/run.py node1
 """
@@ -19,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lab.settings import REPO, ssh_config_file  # noqa: E402
+from lab.settings import MAIN_NODE, REPO, load, ssh_config_file  # noqa: E402
 
 # pyinfra's line as each operation starts, e.g. "--> Starting operation: Install … (RUNC-2)"
 STEP = re.compile(r"--> Starting operation: (.+?)\s*$")
@@ -101,12 +103,11 @@ def wait_for_package_manager(node: str, minutes: int = BUSY_MINUTES) -> bool:
         time.sleep(BUSY_POLL_SECONDS)
 
 
-def provision(node: str, pyinfra: str) -> int:
-    """pyinfra's deploy for ``node``, its output passed through; the exit status."""
-    if not wait_for_package_manager(node):
-        return 1
-    command = [pyinfra, "--yes", "--chdir", str(REPO), "provision/inventory.py",
-               "provision/deploy.py", "--limit", node]
+def pyinfra_run(pyinfra: str, deploy: str, node: str) -> tuple[int, bool, str | None]:
+    """pyinfra's ``deploy`` on ``node``, its output passed through: its exit status,
+    whether it was interrupted, and the last step it started."""
+    command = [pyinfra, "--yes", "--chdir", str(REPO), "provision/inventory.py", deploy,
+               "--limit", node]
     child = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT)
     step, interrupted = None, False
@@ -126,7 +127,46 @@ def provision(node: str, pyinfra: str) -> int:
         except subprocess.TimeoutExpired:
             child.kill()
             rc = child.wait()
+    return rc, interrupted, step
+
+
+def pairs_after(node: str, pairs_nodes: bool, main_is_up: bool) -> bool:
+    """Whether ``node``'s completed provision goes on with what needs both nodes, on the
+    main node: only another node's, when the lab has such a step and node1 is up.
+
+    >>> pairs_after("node2", True, True), pairs_after("node1", True, True)
+    (True, False)
+    >>> pairs_after("node2", True, False), pairs_after("node2", False, True)
+    (False, False)
+    """
+    return node != MAIN_NODE and pairs_nodes and main_is_up
+
+
+def main_is_up() -> bool:
+    """Whether node1 has been brought up and SSH reaches it now."""
+    if not ssh_config_file(MAIN_NODE).exists():
+        return False
+    try:
+        return ssh(MAIN_NODE, "true", timeout=30).returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
+
+
+def provision(node: str, pyinfra: str) -> int:
+    """pyinfra's deploy for ``node``, then, when it completes the pair, provision/pair.py
+    on node1; the exit status."""
+    if not wait_for_package_manager(node):
+        return 1
+    rc, interrupted, step = pyinfra_run(pyinfra, "provision/deploy.py", node)
     code, message = verdict(node, rc, interrupted, step)
+    if not message:
+        # Imported here: the settings of a provision that failed are not needed.
+        from provision.portainer import pairs_nodes
+        if pairs_after(node, pairs_nodes(load()), main_is_up()):
+            print(f"{node} completes the pair: what needs both nodes, on {MAIN_NODE} "
+                  "(provision/pair.py)", flush=True)
+            rc, interrupted, step = pyinfra_run(pyinfra, "provision/pair.py", MAIN_NODE)
+            code, message = verdict(node, rc, interrupted, step)
     if message:
         print(message, file=sys.stderr, flush=True)
     return code

@@ -5,6 +5,8 @@ API calls built from the settings."""
 import dataclasses
 import shlex
 import stat
+import subprocess
+import textwrap
 
 import bcrypt
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from lab.artifacts import Source, portainer_image_source
 from lab.settings import load
 from provision import portainer
+from tests.fake_host import FakeHost, run
 
 
 def test_the_artifacts_folder_tarball_comes_first(tmp_path, offline):
@@ -77,10 +80,59 @@ def test_node2_is_added_over_mutual_tls_with_the_client_files(offline):
     command = portainer.create_environment_command(9443, "/p", remote, tls)
     assert "-F TLSCertFile=@/etc/tp15/portainer/tls/cert.pem" in command
     assert "TLSSkipVerify" not in command  # mutual TLS: every certificate is checked
-    assert command.endswith("https://127.0.0.1:9443/api/endpoints")
+    assert command.endswith("https://127.0.0.1:9443/api/endpoints; }'")
 
 
 def test_the_password_reaches_portainer_from_its_file_not_the_command_line():
     command = portainer.logged_in(9443, "/etc/tp15/portainer/admin-password")
     assert '"$(cat /etc/tp15/portainer/admin-password)"' in command
     assert "| curl -sfk -H 'Content-Type: application/json' -d @- " in command
+
+
+# --- Machines in any order (VirtualBox brings them up one at a time): node2 is added once
+# its daemon answers (tests/operations/portainer.environment_added.*.json) ----------------
+
+TLS = dict(zip(portainer.TLS_FIELDS, ("/t/ca.pem", "/t/cert.pem", "/t/key.pem"), strict=True))
+NODE2 = {"Name": "node2", "EndpointCreationType": "1", "URL": "tcp://192.168.56.12:2376",
+         "TLS": "true"}
+
+
+def test_the_local_engine_needs_no_answer_from_another_node():
+    fake = FakeHost({portainer.Environments: []})
+    commands = run(portainer.environment_added, fake, port=9443, password_file="/p",
+                   fields={"Name": "node1", "EndpointCreationType": "1"})
+    assert len(commands) == 1 and portainer.DaemonAnswers not in fake.read
+
+
+def test_the_daemon_is_asked_over_mutual_tls_its_ping_only():
+    fact = portainer.DaemonAnswers()
+    command = fact.command("tcp://192.168.56.12:2376", *TLS.values())
+    assert command.startswith("curl -s --max-time 10 --cacert /t/ca.pem --cert /t/cert.pem "
+                              "--key /t/key.pem https://192.168.56.12:2376/_ping")
+    assert fact.process(["OK"]) is True and fact.process([]) is False
+
+
+@pytest.mark.parametrize("listed, posted", [('[{"Name":"node1"}]', True),
+                                            ('[{"Name":"node1"},{"Name":"node2"}]', False)])
+def test_two_provisions_adding_node2_at_once_add_it_once(tmp_path, listed, posted):
+    # The real shell of the call, run with stand-ins for curl and flock: node1's provision
+    # and node2's (provision/pair.py) may both reach it; the name is checked under the lock.
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    (bin_ / "flock").write_text('#!/bin/sh\nshift\nexec "$@"\n')
+    (bin_ / "curl").write_text(textwrap.dedent(f"""\
+        #!/bin/sh
+        case "$*" in
+          *api/auth*) echo '{{"jwt":"token"}}' ;;
+          *-F*) echo POST >> {tmp_path}/posted ;;
+          *api/endpoints*) echo '{listed}' ;;
+        esac
+        """))
+    for tool in bin_.iterdir():
+        tool.chmod(0o755)
+    (tmp_path / "password").write_text("secret\n")
+    command = portainer.create_environment_command(9443, str(tmp_path / "password"), NODE2, TLS)
+    done = subprocess.run(["sh", "-c", command], env={"PATH": f"{bin_}:/usr/bin:/bin"},
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "posted").exists() is posted

@@ -81,4 +81,4 @@ _TESTED_ELSEWHERE = {"provision.platform.versionlock", "provision.platform.apt_h
 def _project_modules():
     return [importlib.import_module(f"provision.{path.stem}")
             for path in sorted((HERE.parent / "provision").glob("*.py"))
-            if path.stem not in {"__init__", "deploy", "inventory"}]
+            if path.stem not in {"__init__", "deploy", "inventory", "pair"}]

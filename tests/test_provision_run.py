@@ -15,7 +15,7 @@ def fake_pyinfra(tmp_path, monkeypatch):
 
     def make(lines: list[str], rc: int) -> str:
         script = tmp_path / "pyinfra"
-        script.write_text(f"#!{sys.executable}\nimport sys\n"
+        script.write_text(f"#!{sys.executable}\nimport sys\nprint('ran', *sys.argv[-3:])\n"
                           + "".join(f"print({line!r})\n" for line in lines)
                           + f"sys.exit({rc})\n")
         script.chmod(0o755)
@@ -70,3 +70,18 @@ def test_a_busy_package_manager_is_waited_for_then_named_when_the_wait_runs_out(
     assert not run.wait_for_package_manager("node2", minutes=0)
     assert ("node2: its package manager is still busy after 0 minutes (1352 apt-get install"
             in capsys.readouterr().err)
+
+
+def test_node2_completing_the_pair_runs_what_needs_both_nodes_on_node1(
+        fake_pyinfra, monkeypatch, capsys):
+    # lab.yml's defaults: Portainer manages node2. VirtualBox brings node2 up after node1.
+    pyinfra = fake_pyinfra(["--> Starting operation: Install Docker Engine (RUNC-2)"], 0)
+    monkeypatch.setattr(run, "main_is_up", lambda: True)
+    assert run.provision("node2", pyinfra) == 0
+    out = capsys.readouterr().out
+    assert "ran provision/deploy.py --limit node2" in out
+    assert "node2 completes the pair: what needs both nodes, on node1" in out
+    assert "ran provision/pair.py --limit node1" in out
+    monkeypatch.setattr(run, "main_is_up", lambda: False)  # node2 first: node1 adds it later
+    assert run.provision("node2", pyinfra) == 0
+    assert "pair.py" not in capsys.readouterr().out
