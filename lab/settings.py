@@ -2,7 +2,7 @@
 
 >>> settings = load(environ={})
 >>> settings.nodes["node1"].disks["thinpool"].size, settings.box
-('6G', 'generic/centos9s')
+('6G', 'generic/centos9s@4.3.12')
 
 SCHEMA (with the `key()` fields of the dataclasses it names) gives each key an example and the
 checks its value must pass; ENVIRONMENT names the LAB_* variables that override keys; RULES check
@@ -208,7 +208,7 @@ class Settings:
     images: str
     artifacts: Path | None
     versions: Versions
-    box: str
+    box: str  # NAME, or NAME@VERSION to pin the box's version (boxes: in lab.yml)
     libvirt_driver: str
     libvirt_prefix: str  # of the lab's libvirt domains and volumes
     network: Network
@@ -222,6 +222,16 @@ class Settings:
     student: Student
 
     @property
+    def box_name(self) -> str:
+        """The box without its pinned version: ``generic/centos9s@4.3.12`` → its name."""
+        return self.box.partition("@")[0]
+
+    @property
+    def box_version(self) -> str | None:
+        """The box's pinned version (``config.vm.box_version``), or None: any, the newest."""
+        return self.box.partition("@")[2] or None
+
+    @property
     def cidr(self) -> str:
         """The private network the nodes share, e.g. '192.168.56.0/24'."""
         first = next(iter(self.nodes.values()))
@@ -232,7 +242,7 @@ class Settings:
         netmask = str(ipaddress.IPv4Network(self.cidr).netmask)
         return {
             "profile": self.profile, "distribution": self.distribution,
-            "provider": self.provider, "box": self.box,
+            "provider": self.provider, "box": self.box_name, "box_version": self.box_version,
             "libvirt": {"driver": self.libvirt_driver, "prefix": self.libvirt_prefix},
             "engine": self.engine, "images": self.images,
             "artifacts": None if self.artifacts is None else str(self.artifacts),
@@ -273,7 +283,8 @@ SCHEMA = Section({
                      optional=True),
     "versions": Section(Versions),
     "boxes": Section({distribution: Section({
-        provider: Key("generic/centos9s", Check(is_text, "is not a box name"), optional=True)
+        provider: Key("generic/centos9s@4.3.12", Check(is_text, "is not a box name"),
+                      optional=True)
         for provider in PROVIDERS}, optional=True) for distribution in DISTRIBUTIONS},
         optional=True),
     "libvirt": Section({

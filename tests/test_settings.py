@@ -57,7 +57,8 @@ def test_settings_are_frozen():
 def test_to_dict_is_json_and_gives_the_vagrantfile_what_it_needs():
     settings = load(LAB_YML, environ={})
     data = json.loads(json.dumps(settings.to_dict()))
-    assert data["box"] == settings.box
+    # The default box is pinned: Vagrant gets its name and version apart.
+    assert (data["box"], data["box_version"]) == ("generic/centos9s", "4.3.12")
     assert data["provider"] == settings.provider
     assert data["libvirt"]["driver"] == settings.libvirt_driver
     assert data["network"]["name"] == settings.network.name
@@ -480,7 +481,7 @@ def test_a_typo_is_not_reported_missing_as_well(tmp_path):
 
 def test_a_null_box_counts_as_absent_unless_it_is_the_one_needed(tmp_path):
     path = broken(tmp_path, lambda d: d["boxes"]["debian-12"].update(libvirt=None))
-    assert load(path, environ={}).box == "generic/centos9s"
+    assert load(path, environ={}).box == "generic/centos9s@4.3.12"
     problem = only_problem(path, environ={"LAB_DISTRIBUTION": "debian-12"})
     assert "boxes.debian-12.libvirt: missing: no box is configured" in problem
 
@@ -514,3 +515,8 @@ def test_the_examples_the_fixes_suggest_pass_their_own_checks():
         example = yaml.safe_load(str(spec.example))
         failed = [check.problem for check in spec.checks if not check.ok(example)]
         assert not failed, f"{name}: its example {spec.example} fails: {failed}"
+
+
+def test_a_box_without_a_version_takes_the_newest():
+    settings = load(LAB_YML, environ={"LAB_BOX": "tp15/debian-12"})
+    assert (settings.box_name, settings.box_version) == ("tp15/debian-12", None)
