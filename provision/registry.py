@@ -123,9 +123,11 @@ def serve(platform: platforms.Platform, settings: Settings, address: str, why: s
     """A registry without auth on ``address``, and skopeo: ``apt install docker-registry
     skopeo`` (Debian), or ``dnf install skopeo`` and ``docker run … -p ADDRESS:5000
     registry:2.8.3`` where the distribution has no registry package (CentOS)."""
-    packages = [platform.registry_package] if platform.registry_package else []
-    platforms.install_packages(platform, [*packages, "skopeo"],
-                               name=f"Install {' and '.join([*packages, 'skopeo'])} ({why})")
+    # curl: how the provisioner asks the registry for its tags (RegistryTags).
+    packages = [*([platform.registry_package] if platform.registry_package else []),
+                "skopeo", "curl"]
+    platforms.install_packages(platform, packages,
+                               name=f"Install {', '.join(packages)} ({why})")
     if not platform.registry_package:
         image = registry_image(settings)
         registry_container(name=f"Run {image} as {CONTAINER} on {address}",
