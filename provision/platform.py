@@ -69,6 +69,11 @@ class Platform:
     # packages Docker's registry; CentOS Stream 9's repositories have none, so there the
     # lab runs Docker's registry image.
     registry_package: str | None = None
+    # rkt under SELinux (rkt's Documentation/selinux.md): rkt runs each pod in a context
+    # made from /etc/selinux/POLICY/contexts/lxc_contexts (container_t, its files
+    # container_file_t), which container-selinux defines; without that file rkt performs
+    # no SELinux transition at all. Docker's packages need it too; rkt's section says so.
+    rkt_packages: tuple[str, ...] = ()
     # What `dnf versionlock` needs; apt-mark is part of apt.
     hold_packages: tuple[str, ...] = ()
     # CentOS enforces SELinux (semanage comes with policycoreutils-python-utils) and runs
@@ -148,6 +153,7 @@ PLATFORMS = {
         hold_packages=(VERSIONLOCK_PLUGIN,),
         selinux=True,
         selinux_packages=("policycoreutils-python-utils",),
+        rkt_packages=("container-selinux",),
         firewalld=True,
     ),
     "debian-12": Platform(

@@ -15,6 +15,12 @@ rkt's package is its official release package, and only that
 ``rkt.deb_sha256`` / ``rkt.rpm_sha256`` or printed to pin there. An offline lab without
 it installs nothing, says so in one line, and does not reboot node1 for it.
 
+The stage1 is the release packages' default, coreos, on both distributions: the TP's
+``rpm -ivh`` gives it, and no other flavor ships in the package. It boots systemd in the
+pod and needs the cgroup v1 hierarchy, hence the boot switch (RKT-5). Under CentOS's
+enforcing SELinux, rkt labels each pod from the policy's lxc_contexts (container_t),
+which container-selinux defines: the section installs it, and SELinux stays enforcing.
+
 rkt fetches alpine from a registry on the node (``rkt.registry``, provision/registry.py),
 never from Docker Hub directly: rkt 1.29 cannot read the image indexes Hub serves today.
 """
@@ -209,6 +215,10 @@ def install_rkt(platform: platforms.Platform, settings: Settings) -> bool:
                        src=source.where, dest=dest, sha256sum=source.pinned)
     artifacts.sha256_checked(name=f"Check {name}'s sha256 (RKT-1)", path=dest,
                              pinned=source.pinned, setting=f"rkt.{name.rsplit('.', 1)[-1]}_sha256")
+    if platform.rkt_packages:
+        platforms.install_packages(platform, list(platform.rkt_packages),
+                                   name=f"Install {', '.join(platform.rkt_packages)}: the "
+                                   "SELinux contexts rkt runs its pods in (RKT-3)")
     install = apt.deb if platform.package_manager == "apt" else dnf.rpm
     install(name=f"Install {name} (RKT-1)", src=dest)
     return True

@@ -141,3 +141,15 @@ def test_a_sha256_pin_must_be_one(tmp_path):
     lab.write_text(DEFAULT_PATH.read_text().replace("deb_sha256: null", "deb_sha256: abc"))
     with pytest.raises(SettingsError, match=r"rkt.deb_sha256: 'abc' is not a sha256"):
         load(lab, environ={})
+
+
+def test_on_centos_the_release_stage1_boots_on_cgroup_v1_and_selinux_stays_enforcing():
+    # lab.yml's defaults: CentOS Stream 9, rkt's rpm from its release page. The rpm's
+    # default stage1 (coreos) needs cgroup v1: grubby adds the argument; its pods run in
+    # the contexts of lxc_contexts, which container-selinux defines.
+    settings = load(environ={})
+    assert settings.distribution == "centos-stream-9"
+    assert rkt.stage1_to_install(settings) == "coreos" and rkt.boots_on_cgroup_v1(settings)
+    assert CENTOS.kernel_argument_command(rkt.CGROUP_V1).startswith("grubby --update-kernel=ALL")
+    assert CENTOS.rkt_packages == ("container-selinux",) and CENTOS.selinux
+    assert DEBIAN.rkt_packages == ()
