@@ -192,7 +192,8 @@ def _second_node() -> str:
 def graded_on(item, catalogue) -> tuple[str, ...]:
     """The nodes a test grades: its ``nodes`` marker's; without one, node1, and node2 too
     when one of its requirements is asked of the second host (the catalogue's
-    ``second``: shared/tp/requirements.md, "Hosts")."""
+    ``second``: shared/tp/requirements.md, "Hosts"; their sections are the ones
+    lab/sections.py provisions everywhere, tests/test_sections.py)."""
     if marker := item.get_closest_marker("nodes"):
         return marker.args
     ids = [mark.args[0] for mark in item.iter_markers("req")]

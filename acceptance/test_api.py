@@ -5,10 +5,6 @@ import json
 
 import pytest
 
-from lab.settings import MAIN_NODE
-
-pytestmark = pytest.mark.nodes(MAIN_NODE)
-
 SOCKET = "/var/run/docker.sock"
 
 

@@ -24,9 +24,7 @@ import yaml
 
 from acceptance.duplicate import PROBE, PROJECT_PREFIX, SPREAD_SECONDS, compose_error, served
 from acceptance.duplicate import duplicate as duplicate_of
-from lab.settings import APP_KEY_PREFIX, APP_PORT, MAIN_NODE
-
-pytestmark = pytest.mark.nodes(MAIN_NODE)
+from lab.settings import APP_KEY_PREFIX, APP_PORT
 
 LABEL = "com.docker.compose"
 SERVICES = ("db", "app", "front")

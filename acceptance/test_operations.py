@@ -23,9 +23,6 @@ from acceptance.containers import (
     name,
     runs_as_non_root,
 )
-from lab.settings import MAIN_NODE
-
-pytestmark = pytest.mark.nodes(MAIN_NODE)
 
 
 @pytest.mark.req("OPS-1")

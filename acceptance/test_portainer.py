@@ -21,13 +21,10 @@ import urllib3
 from acceptance.clients import tcp_client
 from lab.artifacts import portainer_image, portainer_image_source
 from lab.settings import (
-    MAIN_NODE,
     PORTAINER_ADMIN,
     PORTAINER_HTTPS_PORT,
     PORTAINER_PASSWORD_FILE,
 )
-
-pytestmark = pytest.mark.nodes(MAIN_NODE)
 
 CHECK_CONTAINER = "tp15-check-portainer"
 STATUS_UP = 1  # an environment's Status in Portainer's API (2: down)

@@ -12,9 +12,6 @@ import pytest
 from acceptance.boot import NEXT_BOOT_COMMAND, cgroup_arguments, next_boot_arguments
 from lab.artifacts import rkt_package
 from lab.registry import RKT_INSECURE, rkt_alpine
-from lab.settings import MAIN_NODE
-
-pytestmark = pytest.mark.nodes(MAIN_NODE)
 
 CHECK_UNIT = "tp15-check-rkt"
 RUN_SECONDS = 300  # a first fetch and pod under emulation take about two minutes

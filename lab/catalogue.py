@@ -36,21 +36,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lab.sections import SECTIONS as TP_SECTIONS
+
 REPO = Path(__file__).resolve().parent.parent
 CATALOGUE_PATH = Path(__file__).resolve().parent / "requirements.yml"
 ACCEPTANCE = REPO / "acceptance"
 
-# TP section -> the prefix of its requirement IDs
-SECTIONS = {
-    "runc": "RUNC",
-    "rkt": "RKT",
-    "daemon": "DCFG",
-    "operations": "OPS",
-    "api": "API",
-    "security": "SEC",
-    "compose": "CMP",
-    "gui": "GUI",
-}
+# TP section -> the prefix of its requirement IDs, in the TP's order (lab/sections.py)
+SECTIONS = {section.name: section.prefix for section in TP_SECTIONS}
 REQUIRED = ("id", "section", "title", "outside", "hint_en", "hint_fr")
 OPTIONAL = ("pending", "capability", "second")
 ID = re.compile(r"^([A-Z]+)-([1-9][0-9]*)$")

@@ -5,6 +5,17 @@ snapshot support; libvirt and VirtualBox both take them):
     .venv/bin/python -m lab.student reset    # both nodes back to it, in seconds
     vagrant snapshot restore node2 student-start   # one node
 
+and a student stuck at a section catches up to it:
+
+    .venv/bin/python -m lab.student solve daemon --dry   # what it would change
+    .venv/bin/python -m lab.student solve daemon         # the reference provision of the
+                                                         # TP's sections up to daemon
+
+``solve SECTION`` applies the reference provision of the TP's sections up to SECTION, in
+the TP's order (lab/sections.py), over whatever the student did, and prints what it
+changed. Later sections are left alone, and so are the keys of daemon.json that no solved
+section owns (the offline lab's registry mirror, a later section's settings).
+
 ``save`` refuses a lab whose lab.yml is not ``profile: student`` (the snapshot would not
 be a student's starting point), and keeps an existing snapshot; ``reset`` says how to
 make one when there is none, and sets each node's clock to this machine's (a node
@@ -16,12 +27,14 @@ resumes at the time of its snapshot, and apt refuses a mirror "not valid yet"). 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import time
 
 import vagrant
 
+from lab.sections import SECTION, up_to
 from lab.settings import REPO, SettingsError, load, ssh_config_file
 
 SNAPSHOT = "student-start"
@@ -81,16 +94,76 @@ def reset(lab: vagrant.Vagrant, set_clock=set_clock) -> str:
     return f"{', '.join(nodes)} back to {SNAPSHOT}, their clocks set to this machine's"
 
 
+def solve_command(pyinfra: str, section: str, dry: bool) -> list[str]:
+    """pyinfra's run of the reference provision up to ``section``, on every node; its
+    results as JSON on stdout, its progress on stderr.
+
+    >>> solve_command("pyinfra", "daemon", dry=False)[-2:]
+    ['--data', 'solve=daemon']
+    """
+    return [pyinfra, "--yes", "--json", *(["--dry"] if dry else []), "--chdir", str(REPO),
+            "provision/inventory.py", "provision/deploy.py", "--data", f"solve={section}"]
+
+
+def changed(results: dict) -> list[str]:
+    """What a pyinfra run changed, from its ``--json`` results: "node1: Write …" per
+    operation and host.
+
+    >>> changed({"results": {"operations": [
+    ...     {"name": "Install runc (RUNC-1)", "success": ["node1", "node2"], "error": []},
+    ...     {"name": "Create /etc/docker/tls", "success": [], "error": []}]}})
+    ['node1: Install runc (RUNC-1)', 'node2: Install runc (RUNC-1)']
+    """
+    operations = (results.get("results") or {}).get("operations") or []
+    return [f"{node}: {operation['name']}" for operation in operations
+            for node in operation["success"]]
+
+
+def solve(section: str, profile: str, dry: bool = False) -> str:
+    """The reference provision of the TP's sections up to ``section`` over the student's
+    lab (``--dry``: what it would change, nothing changed); what it did."""
+    if profile != "student":
+        raise StudentLabError(f"lab.yml says profile: {profile}, whose provision applies "
+                              "every section already; solve is for a student lab")
+    try:
+        names = [solved.name for solved in up_to(section)]
+    except KeyError as error:
+        raise StudentLabError(error.args[0]) from None
+    venv = REPO / ".venv" / "bin" / "pyinfra"
+    print(f"lab.student solve: {', '.join(names)} (the reference provision, on every node)",
+          flush=True)
+    run = subprocess.run(solve_command(str(venv) if venv.exists() else "pyinfra", section, dry),
+                         cwd=REPO, stdout=subprocess.PIPE, text=True, check=False)
+    if run.returncode:
+        raise subprocess.CalledProcessError(run.returncode, ["pyinfra", "…", f"solve={section}"])
+    if dry:
+        return f"the plan above, for {', '.join(names)}: nothing was changed"
+    done = changed(json.loads(run.stdout))
+    for line in done:
+        print(f"  changed {line}")
+    return (f"{len(done)} changes; re-grade with `.venv/bin/pytest acceptance/` "
+            f"({', '.join(SECTION[name].prefix for name in names)} should pass)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=".venv/bin/python -m lab.student",
                                      description="The student lab's starting point.")
-    parser.add_argument("action", choices=("save", "reset"),
-                        help="save: snapshot both nodes as student-start; reset: back to it")
+    parser.add_argument("action", choices=("save", "reset", "solve"),
+                        help="save: snapshot both nodes as student-start; reset: back to it; "
+                        "solve SECTION: the reference provision up to that section")
+    parser.add_argument("section", nargs="?", choices=list(SECTION),
+                        help="with solve: the TP section to catch up to")
+    parser.add_argument("--dry", action="store_true", help="with solve: only show the plan")
     args = parser.parse_args(argv)
+    if (args.action == "solve") != (args.section is not None):
+        parser.error("solve takes a SECTION, save and reset none")
     started = time.monotonic()
     try:
-        lab = _lab()
-        done = save(lab, load().profile) if args.action == "save" else reset(lab)
+        if args.action == "solve":
+            done = solve(args.section, load().profile, args.dry)
+        else:
+            lab = _lab()
+            done = save(lab, load().profile) if args.action == "save" else reset(lab)
     except (StudentLabError, SettingsError) as error:
         print(f"lab.student {args.action}: {error}", file=sys.stderr)
         return 2

@@ -16,6 +16,7 @@ from io import StringIO
 
 from pyinfra import host
 from pyinfra.api import operation
+from pyinfra.facts.files import FileContents
 from pyinfra.operations import files, server, systemd
 from pyinfra.operations.util import any_changed
 
@@ -28,6 +29,7 @@ from provision.daemon_config import (
     TCP_DAEMON_JSON,
     TLS_DIR,
     main_daemon_json,
+    merged,
     tcp_daemon_json,
 )
 from provision.disks import DATA_LV, DATA_VG, LogicalVolume, lab_disk, refuse_used_disk
@@ -105,13 +107,30 @@ def add_users_to_docker_group(settings: Settings) -> None:
                     groups=["docker"], append=True)
 
 
-def configure_daemon(settings: Settings, after: list) -> None:
-    """DCFG-3, DCFG-4, DCFG-5 (with SEC-2 … SEC-4's keys, daemon_config.py) —
-    /etc/docker/daemon.json, then ``systemctl restart docker`` when it changed, or
-    when one of the operations ``after`` did (the seccomp profile it names)."""
-    config = files.put(name=f"Write {DAEMON_JSON} (DCFG-3 … DCFG-5, SEC-2 … SEC-4)",
-                       src=_json_file(main_daemon_json(settings, settings.nodes[host.name])),
-                       dest=DAEMON_JSON, mode="644")
+def student_daemon_json() -> dict:
+    """The node's /etc/docker/daemon.json as the student left it ({} when there is none
+    or it is not JSON: then the solved sections' keys replace it)."""
+    lines = host.get_fact(FileContents, DAEMON_JSON)
+    try:
+        found = json.loads("\n".join(lines or []) or "{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def configure_daemon(settings: Settings, after: list, hardened: bool = True,
+                     solving: bool = False) -> None:
+    """DCFG-3, DCFG-4, DCFG-5 (with SEC-2 … SEC-4's keys when ``hardened``,
+    daemon_config.py) — /etc/docker/daemon.json, then ``systemctl restart docker`` when it
+    changed, or when one of the operations ``after`` did (the seccomp profile it names).
+    ``solving`` (``lab.student solve``): over the student's own file, keeping its other
+    keys."""
+    config = main_daemon_json(settings, settings.nodes[host.name], hardened)
+    if solving:
+        config = merged(student_daemon_json(), config)
+    config = files.put(name=f"Write {DAEMON_JSON} (DCFG-3 … DCFG-5"
+                       f"{', SEC-2 … SEC-4' if hardened else ''})",
+                       src=_json_file(config), dest=DAEMON_JSON, mode="644")
     systemd.service(name=f"systemctl restart docker, for {DAEMON_JSON} and what it names",
                     service="docker.service", restarted=True, _if=any_changed(config, *after))
 
@@ -139,13 +158,14 @@ def install_tls(settings: Settings, pki: Pki) -> list:
 
 
 def start_tcp_daemon(settings: Settings, platform: platforms.Platform, pki: Pki,
-                     after: list) -> None:
+                     after: list, hardened: bool = True) -> None:
     """DCFG-6 — ``docker-tcp.service``: a second dockerd on TCP 2376 with mutual TLS,
     enabled so that it survives a reboot; restarted when its files change, or one of
     the operations ``after`` did (the seccomp profile it names)."""
     tls = install_tls(settings, pki)
     config = files.put(name=f"Write {TCP_DAEMON_JSON} (DCFG-6)",
-                       src=_json_file(tcp_daemon_json(settings)), dest=TCP_DAEMON_JSON,
+                       src=_json_file(tcp_daemon_json(settings, hardened)),
+                       dest=TCP_DAEMON_JSON,
                        mode="644")
     unit = files.put(name=f"Write {TCP_UNIT} (DCFG-6)", src=StringIO(TCP_UNIT_TEXT),
                      dest=TCP_UNIT, mode="644")
@@ -158,10 +178,12 @@ def start_tcp_daemon(settings: Settings, platform: platforms.Platform, pki: Pki,
                     service="docker-tcp.service", running=True, enabled=True)
 
 
-def deploy(settings: Settings, platform: platforms.Platform, pki: Pki, after: list) -> None:
+def deploy(settings: Settings, platform: platforms.Platform, pki: Pki, after: list,
+           hardened: bool = True, solving: bool = False) -> None:
     """The section's steps in the TP's order. ``after``: the operations of the robust
-    configuration (SEC-3's profile) that both daemons' configurations name."""
+    configuration (SEC-3's profile) that both daemons' configurations name, when
+    ``hardened`` (4. Robust conf is applied too); ``solving``: over a student's work."""
     add_users_to_docker_group(settings)
     make_data_volume(settings, platform)
-    configure_daemon(settings, after)
-    start_tcp_daemon(settings, platform, pki, after)
+    configure_daemon(settings, after, hardened, solving)
+    start_tcp_daemon(settings, platform, pki, after, hardened)

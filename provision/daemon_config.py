@@ -47,20 +47,39 @@ def direct_lvm(settings: Settings) -> dict:
     }
 
 
-def main_daemon_json(settings: Settings, node: Node) -> dict:
-    """/etc/docker/daemon.json: DCFG-3 (data root), DCFG-4 (OOM score), SEC-2, SEC-3,
-    and SEC-4 on a node with a thin pool."""
+def main_daemon_json(settings: Settings, node: Node, hardened: bool = True) -> dict:
+    """/etc/docker/daemon.json: DCFG-3 (data root), DCFG-4 (OOM score), and when
+    ``hardened`` (4. Robust conf is applied too) SEC-2, SEC-3, and SEC-4 on a node with a
+    thin pool.
+
+    >>> from lab.settings import load
+    >>> settings = load(environ={})
+    >>> main_daemon_json(settings, settings.nodes["node1"], hardened=False)
+    {'data-root': '/data', 'oom-score-adjust': -800}
+    """
     config = {
         "data-root": settings.daemon.data_root,
         "oom-score-adjust": settings.daemon.oom_score_adjust,
-        **hardening(),
     }
-    if node.thin_pool:
+    if hardened:
+        config.update(hardening())
+    if hardened and node.thin_pool:
         config.update(direct_lvm(settings))
     return config
 
 
-def tcp_daemon_json(settings: Settings) -> dict:
+def merged(found: dict, owned: dict) -> dict:
+    """A daemon.json the student already has (``found``) with the keys the solved sections
+    own set to theirs: ``lab.student solve`` leaves every other key alone (the offline
+    lab's registry mirror, a later section's settings).
+
+    >>> merged({"registry-mirrors": ["http://m"], "data-root": "/d"}, {"data-root": "/data"})
+    {'registry-mirrors': ['http://m'], 'data-root': '/data'}
+    """
+    return {**found, **owned}
+
+
+def tcp_daemon_json(settings: Settings, hardened: bool = True) -> dict:
     """docker-tcp.service's own config (DCFG-6): TCP with mutual TLS, and its own
     everything, so it neither reads daemon.json nor touches the main daemon's
     bridge, iptables rules or containerd namespace; hardened like the main one."""
@@ -78,5 +97,5 @@ def tcp_daemon_json(settings: Settings) -> dict:
         "ip-masq": False,
         "containerd-namespace": "docker-tcp",
         "containerd-plugins-namespace": "docker-tcp-plugins",
-        **hardening(),
+        **(hardening() if hardened else {}),
     }

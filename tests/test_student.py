@@ -181,3 +181,28 @@ def test_save_keeps_an_existing_snapshot_and_reset_needs_one():
     fresh = FakeVagrant(RUNNING, [])
     assert student.save(fresh, "student") == "saved student-start of node1, node2"
     assert fresh.calls == [("save", "student-start")]
+
+
+# --- lab.student solve: catch up to a section -------------------------------------------
+
+def test_solve_runs_the_sections_up_to_the_one_asked_over_the_student_lab(monkeypatch, capsys):
+    ran = []
+    monkeypatch.setattr(student.subprocess, "run", lambda command, **_: ran.append(command) or
+                        type("Done", (), {"returncode": 0, "stdout": json.dumps({"results": {
+                            "operations": [{"name": "Write /etc/docker/daemon.json (DCFG-3 …"
+                                            " DCFG-5)", "success": ["node2"], "error": []}]}})}))
+    said = student.solve("daemon", "student")
+    assert ran[0][-2:] == ["--data", "solve=daemon"] and "--dry" not in ran[0]
+    out = capsys.readouterr().out
+    assert "lab.student solve: runc, rkt, daemon (the reference provision" in out
+    assert "  changed node2: Write /etc/docker/daemon.json (DCFG-3 … DCFG-5)" in out
+    assert said.startswith("1 changes; re-grade") and "(RUNC, RKT, DCFG should pass)" in said
+
+
+def test_solve_refuses_the_reference_lab_and_an_unknown_section():
+    with pytest.raises(student.StudentLabError, match="profile: reference"):
+        student.solve("daemon", "reference")
+    with pytest.raises(student.StudentLabError, match="no section 'docker': one of runc, rkt"):
+        student.solve("docker", "student")
+    with pytest.raises(SystemExit):
+        student.main(["solve"])  # a section is needed
