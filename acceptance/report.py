@@ -23,8 +23,8 @@ from collections import defaultdict
 
 import pytest
 
-from acceptance.inventory import UNREACHABLE
-from acceptance.report_files import ROLE_WORDS, STUDENT_MODE, host_name, write_reports
+from acceptance.inventory import UNREACHABLE, host_name
+from acceptance.report_files import ROLE_WORDS, STUDENT_MODE, write_reports
 
 STATUS_ORDER = ("FAIL", "SKIP", "PASS")
 

@@ -12,6 +12,8 @@ import datetime
 import html
 from pathlib import Path
 
+from acceptance.inventory import host_name
+
 ROLE_WORDS = {
     "main": "node1's requirements (main Docker host)",
     "second": "node2's requirements",
@@ -25,11 +27,6 @@ INTRO = ("A requirement passes on a host when every check of it passed there. A 
 STUDENT_MODE = ("The lab is in student mode (lab.yml profile: student): nothing of the TP was "
                 "applied for you, so every requirement you have not done yet fails, with what "
                 "to do. Each host's next step is its first failure in the TP's order.")
-
-
-def host_name(host: str) -> str:
-    """The name a host is known by: ``paramiko://alice-1`` -> ``alice-1``."""
-    return host.split("://", 1)[-1]
 
 
 def write_reports(report, folder: Path) -> list[Path]:
