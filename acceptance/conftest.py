@@ -109,6 +109,7 @@ def pytest_configure(config):
     config.graded_partners = {}  # host name -> its partner's address, from --inventory
     config.graded_clients = {}  # host name -> [(client host, address)] of its TCP daemon
     config.graded_specs = {}  # host name -> its testinfra spec
+    config.graded_students = {}  # host name -> its student, from --inventory
     given_tls = [getattr(config.option, f"tls_{name}") for name in TLS_FILES]
     if any(given_tls) and not all(given_tls):
         raise pytest.UsageError("--tls-ca, --tls-cert and --tls-key go together")
@@ -130,6 +131,7 @@ def pytest_configure(config):
         config.option.hosts = ",".join(config.graded_specs.values())
         config.option.sudo = True
         config.graded_roles = {host.name: host.role for host in graded}
+        config.graded_students = {host.name: host.student_name for host in graded}
         config.graded_addresses = {host.name: host.reached_from_outside for host in graded}
         config.graded_tls = {host.name: host.tls for host in graded if host.tls}
         config.graded_partners = {host.name: host.partner_address for host in graded
@@ -155,7 +157,8 @@ def pytest_configure(config):
                               folder=Path(config.option.report_dir),
                               student=getattr(config, "lab_nodes", False)
                               and load().profile == "student",
-                              complete=not getattr(config, "lab_nodes", False)),
+                              complete=not getattr(config, "lab_nodes", False),
+                              students=config.graded_students),
             "lab-requirements")
 
 

@@ -25,7 +25,7 @@ A ``main`` host is graded on node1's requirements (every section, the main Docke
 host), a ``second`` host on node2's (runc, the daemons, the robust configuration),
 a host without a role on everything. A student's hosts (one ``student:``, or names
 that differ only by their trailing ``-N``) make one row of the class matrix and of
-grades.csv. Each host is reached through an SSH config
+grades.csv (acceptance/class_report.py). Each host is reached through an SSH config
 written for it, so two hosts behind one address (NAT port forwards) stay apart:
 
     hosts = load_inventory("class.yml")

@@ -1,5 +1,6 @@
 """The requirement report as files an instructor keeps: requirements.md (Markdown) and
-requirements.html (one page, no external asset), host by host, each with its score.
+requirements.html (one page, no external asset), host by host, each with its score,
+the HTML opening on the class matrix when an inventory was graded.
 
     write_reports(report, Path("reports"))   # -> [reports/requirements.md, …html]
 
@@ -12,6 +13,7 @@ import datetime
 import html
 from pathlib import Path
 
+from acceptance.class_report import MATRIX_STYLE, class_rows, matrix
 from acceptance.inventory import host_name
 
 ROLE_WORDS = {
@@ -35,8 +37,8 @@ def write_reports(report, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     rows = _rows(report)
     written = [folder / "requirements.md", folder / "requirements.html"]
-    written[0].write_text(markdown(report, rows))
-    written[1].write_text(page(report, rows))
+    written[0].write_text(markdown(report, rows), encoding="utf-8")
+    written[1].write_text(page(report, rows), encoding="utf-8")
     return written
 
 
@@ -133,11 +135,14 @@ def page(report, rows) -> str:
     e = html.escape
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
-             "<title>TP 1.5 — requirements</title>", f"<style>{STYLE}</style></head><body>",
+             "<title>TP 1.5 — requirements</title>",
+             f"<style>{STYLE}{MATRIX_STYLE}</style></head><body>",
              "<h1>TP 1.5 — requirements, host by host</h1>",
              f"<p>Graded {e(now)} by <code>pytest acceptance/</code>. {e(INTRO)}</p>",
              *([f"<p><strong>{e(STUDENT_MODE)}</strong></p>"] if report.student else []),
-             "<table><tr><th>Host</th><th>Graded on</th><th>Score</th></tr>"]
+             *([matrix(report, class_rows(report))] if report.students else [])]
+    parts += [*(["<h2>Host by host</h2>"] if report.students else []),
+              "<table><tr><th>Host</th><th>Graded on</th><th>Score</th></tr>"]
     parts += ["<tr>" + "".join(f"<td>{e(part)}</td>" for part in _summary(report, host))
               + "</tr>" for host in rows]
     parts.append("</table>")
