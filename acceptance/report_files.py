@@ -1,8 +1,9 @@
 """The requirement report as files an instructor keeps: requirements.md (Markdown) and
 requirements.html (one page, no external asset), host by host, each with its score,
-the HTML opening on the class matrix when an inventory was graded.
+the HTML opening on the class matrix when an inventory was graded; beside them the
+gradebook's grades.csv and results.json (acceptance/gradebook.py).
 
-    write_reports(report, Path("reports"))   # -> [reports/requirements.md, …html]
+    write_reports(report, Path("reports"))   # -> [reports/requirements.md, …html, …]
 
 ``report`` is the run's RequirementReport (acceptance/report.py): its catalogue, each
 host's status per requirement, the checks' messages and the hosts that could not be
@@ -11,9 +12,11 @@ reached.
 
 import datetime
 import html
+import json
 from pathlib import Path
 
-from acceptance.class_report import MATRIX_STYLE, class_rows, matrix
+from acceptance.class_report import MATRIX_STYLE, class_rows, graded_ids, matrix
+from acceptance.gradebook import grades_csv, results
 from acceptance.inventory import host_name
 
 ROLE_WORDS = {
@@ -32,13 +35,20 @@ STUDENT_MODE = ("The lab is in student mode (lab.yml profile: student): nothing 
 
 
 def write_reports(report, folder: Path) -> list[Path]:
-    """Writes requirements.md and requirements.html in ``folder``; returns their paths."""
+    """Writes requirements.md, requirements.html, grades.csv and results.json in
+    ``folder``; returns their paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    rows = _rows(report)
-    written = [folder / "requirements.md", folder / "requirements.html"]
+    rows, students = _rows(report), class_rows(report)
+    made = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    written = [folder / name for name in
+               ("requirements.md", "requirements.html", "grades.csv", "results.json")]
     written[0].write_text(markdown(report, rows), encoding="utf-8")
     written[1].write_text(page(report, rows), encoding="utf-8")
+    with written[2].open("w", encoding="utf-8", newline="") as stream:
+        stream.write(grades_csv(students, graded_ids(report.catalogue)))
+    written[3].write_text(json.dumps(results(report, students, made), indent=2,
+                                     ensure_ascii=False) + "\n", encoding="utf-8")
     return written
 
 
