@@ -28,6 +28,7 @@ from testinfra.host import Host
 
 from acceptance.clients import ClientTLS
 from acceptance.containers import LABELLED
+from acceptance.gradebook import ResultsError, load_results
 from acceptance.inventory import (
     ROLES,
     TLS_FILES,
@@ -95,7 +96,10 @@ def pytest_addoption(parser):
                          ".vagrant/lab/pki")
     parser.addoption("--report-dir", metavar="DIR", default="reports",
                      help="where the requirement report is written as requirements.md and "
-                     "requirements.html (default: reports)")
+                     "requirements.html, with grades.csv and results.json (default: reports)")
+    parser.addoption("--compare", metavar="FILE", default=None,
+                     help="an earlier grading's results.json: the report says per student "
+                     "which requirements newly pass or newly fail since")
 
 
 def pytest_configure(config):
@@ -151,6 +155,7 @@ def pytest_configure(config):
     # The report is about outcomes: a run that only collects has none. With -n, the
     # controller receives every worker's outcomes and prints it once.
     if not config.option.collectonly and worker is None:
+        previous = earlier_grading(config.option.compare)
         config.pluginmanager.register(
             RequirementReport(load_catalogue(), nodes_down, roles=config.graded_roles,
                               default_role=config.option.role,
@@ -158,8 +163,19 @@ def pytest_configure(config):
                               student=getattr(config, "lab_nodes", False)
                               and load().profile == "student",
                               complete=not getattr(config, "lab_nodes", False),
-                              students=config.graded_students),
+                              students=config.graded_students, previous=previous),
             "lab-requirements")
+
+
+def earlier_grading(path: str | None) -> dict | None:
+    """``--compare``'s results.json (None without it); a file that is not one stops the
+    run before anything is graded, naming it."""
+    if path is None:
+        return None
+    try:
+        return load_results(path)
+    except ResultsError as error:
+        raise pytest.UsageError(f"--compare {error}") from None
 
 
 @pytest.hookimpl(optionalhook=True)

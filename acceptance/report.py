@@ -24,7 +24,7 @@ from collections import defaultdict
 import pytest
 
 from acceptance.inventory import UNREACHABLE, host_name, student_of
-from acceptance.report_files import ROLE_WORDS, STUDENT_MODE, write_reports
+from acceptance.report_files import ROLE_WORDS, STUDENT_MODE, since_previous, write_reports
 
 STATUS_ORDER = ("FAIL", "SKIP", "PASS")
 
@@ -33,10 +33,11 @@ class RequirementReport:
     """pytest plugin: collects each test's outcome under its requirement IDs."""
 
     def __init__(self, catalogue, nodes_down=(), roles=None, default_role=None, folder=None,
-                 student=False, complete=False, students=None):
+                 student=False, complete=False, students=None, previous=None):
         self.catalogue = catalogue
         self.students = dict(students or {})  # host name -> its student, from --inventory:
         # the HTML report then opens with the class matrix (acceptance/class_report.py)
+        self.previous = previous  # an earlier grading's results.json (--compare), or None
         self.complete = complete  # every requirement of each host's role must be graded:
         # other hosts than the lab's, whose skips are the grader's missing input
         self.student = student  # the lab in profile student: the TP is the student's to do
@@ -185,6 +186,11 @@ class RequirementReport:
                   f"on {ROLE_WORDS[self.role(host)]}{why}")
             if step := self.next_step(host):
                 write(f"    next, in the TP's order: {step} — {self.catalogue[step].hint_en}")
+        heading, changes = since_previous(self)
+        if changes:
+            write(f"{heading}:")
+            for student, change in changes:
+                write(f"    {student}: {change}")
         if self.folder:
             written = write_reports(self, self.folder)
             write(f"Report: {', '.join(str(path) for path in written)}")

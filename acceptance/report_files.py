@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 from acceptance.class_report import MATRIX_STYLE, class_rows, graded_ids, matrix
-from acceptance.gradebook import grades_csv, results
+from acceptance.gradebook import grades_csv, progress, results
 from acceptance.inventory import host_name
 
 ROLE_WORDS = {
@@ -99,6 +99,16 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def since_previous(report) -> tuple[str, list[tuple[str, str]]]:
+    """With --compare: a heading and, per student, what changed since the earlier
+    grading; without, nothing."""
+    if not report.previous:
+        return "", []
+    return (f"Since the grading of {report.previous['made']}",
+            [(change.student, str(change))
+             for change in progress(report.previous, class_rows(report))])
+
+
 def markdown(report, rows) -> str:
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = ["# TP 1.5 — requirements, host by host", "",
@@ -107,6 +117,10 @@ def markdown(report, rows) -> str:
              "| Host | Graded on | Score |", "|---|---|---|"]
     lines += ["| " + " | ".join(_cell(part) for part in _summary(report, host)) + " |"
               for host in rows]
+    heading, changes = since_previous(report)
+    if changes:
+        lines += ["", f"## {heading}", "", "| Student | What changed |", "|---|---|"]
+        lines += [f"| {_cell(student)} | {_cell(change)} |" for student, change in changes]
     for host, host_rows in rows.items():
         name, role, score = _summary(report, host)
         lines += ["", f"## {name} — {score}", "", f"Graded on {role}.", "",
@@ -151,6 +165,11 @@ def page(report, rows) -> str:
              f"<p>Graded {e(now)} by <code>pytest acceptance/</code>. {e(INTRO)}</p>",
              *([f"<p><strong>{e(STUDENT_MODE)}</strong></p>"] if report.student else []),
              *([matrix(report, class_rows(report))] if report.students else [])]
+    heading, changes = since_previous(report)
+    if changes:
+        parts += [f"<h2>{e(heading)}</h2>", "<table><tr><th>Student</th><th>What changed</th>"
+                  "</tr>", *[f"<tr><td>{e(student)}</td><td>{e(change)}</td></tr>"
+                             for student, change in changes], "</table>"]
     parts += [*(["<h2>Host by host</h2>"] if report.students else []),
               "<table><tr><th>Host</th><th>Graded on</th><th>Score</th></tr>"]
     parts += ["<tr>" + "".join(f"<td>{e(part)}</td>" for part in _summary(report, host))
