@@ -28,6 +28,7 @@ from testinfra.host import Host
 
 from acceptance.clients import ClientTLS
 from acceptance.containers import LABELLED
+from acceptance.gradebook import ResultsError, load_results
 from acceptance.inventory import (
     ROLES,
     TLS_FILES,
@@ -95,7 +96,10 @@ def pytest_addoption(parser):
                          ".vagrant/lab/pki")
     parser.addoption("--report-dir", metavar="DIR", default="reports",
                      help="where the requirement report is written as requirements.md and "
-                     "requirements.html (default: reports)")
+                     "requirements.html, with grades.csv and results.json (default: reports)")
+    parser.addoption("--compare", metavar="FILE", default=None,
+                     help="an earlier grading's results.json: the report says per student "
+                     "which requirements newly pass or newly fail since")
 
 
 def pytest_configure(config):
@@ -109,6 +113,7 @@ def pytest_configure(config):
     config.graded_partners = {}  # host name -> its partner's address, from --inventory
     config.graded_clients = {}  # host name -> [(client host, address)] of its TCP daemon
     config.graded_specs = {}  # host name -> its testinfra spec
+    config.graded_students = {}  # host name -> its student, from --inventory
     given_tls = [getattr(config.option, f"tls_{name}") for name in TLS_FILES]
     if any(given_tls) and not all(given_tls):
         raise pytest.UsageError("--tls-ca, --tls-cert and --tls-key go together")
@@ -130,6 +135,7 @@ def pytest_configure(config):
         config.option.hosts = ",".join(config.graded_specs.values())
         config.option.sudo = True
         config.graded_roles = {host.name: host.role for host in graded}
+        config.graded_students = {host.name: host.student_name for host in graded}
         config.graded_addresses = {host.name: host.reached_from_outside for host in graded}
         config.graded_tls = {host.name: host.tls for host in graded if host.tls}
         config.graded_partners = {host.name: host.partner_address for host in graded
@@ -149,14 +155,27 @@ def pytest_configure(config):
     # The report is about outcomes: a run that only collects has none. With -n, the
     # controller receives every worker's outcomes and prints it once.
     if not config.option.collectonly and worker is None:
+        previous = earlier_grading(config.option.compare)
         config.pluginmanager.register(
             RequirementReport(load_catalogue(), nodes_down, roles=config.graded_roles,
                               default_role=config.option.role,
                               folder=Path(config.option.report_dir),
                               student=getattr(config, "lab_nodes", False)
                               and load().profile == "student",
-                              complete=not getattr(config, "lab_nodes", False)),
+                              complete=not getattr(config, "lab_nodes", False),
+                              students=config.graded_students, previous=previous),
             "lab-requirements")
+
+
+def earlier_grading(path: str | None) -> dict | None:
+    """``--compare``'s results.json (None without it); a file that is not one stops the
+    run before anything is graded, naming it."""
+    if path is None:
+        return None
+    try:
+        return load_results(path)
+    except ResultsError as error:
+        raise pytest.UsageError(f"--compare {error}") from None
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -13,6 +13,9 @@ inventory file (YAML), given with ``pytest acceptance/ --inventory class.yml``.
         role: main               # main | second | omitted
         partner: alice-2         # optional: the student's other host: each one's docker
                                  #   CLI must reach the other's TCP daemon with TLS (DCFG-6)
+        student: alice           # optional: whose host it is (the class matrix's row, the
+                                 #   gradebook's name); default: the name without a
+                                 #   trailing -N (alice-1, alice-2 -> alice)
         tls:                     # optional: the student's Docker client files (DCFG-6)
           ca: alice/ca.pem       #   relative paths: from the inventory file's folder
           cert: alice/cert.pem
@@ -20,7 +23,9 @@ inventory file (YAML), given with ``pytest acceptance/ --inventory class.yml``.
 
 A ``main`` host is graded on node1's requirements (every section, the main Docker
 host), a ``second`` host on node2's (runc, the daemons, the robust configuration),
-a host without a role on everything. Each host is reached through an SSH config
+a host without a role on everything. A student's hosts (one ``student:``, or names
+that differ only by their trailing ``-N``) make one row of the class matrix and of
+grades.csv (acceptance/class_report.py). Each host is reached through an SSH config
 written for it, so two hosts behind one address (NAT port forwards) stay apart:
 
     hosts = load_inventory("class.yml")
@@ -40,11 +45,31 @@ from acceptance.clients import ClientTLS
 
 ROLES = ("main", "second", None)  # None: graded on everything
 FIELDS = {"name", "address", "outside_address", "user", "key", "port", "role", "partner",
-          "tls"}
+          "student", "tls"}
 TLS_FILES = ("ca", "cert", "key")
 # How a check says its host could not be graded at all (the report looks for it).
 UNREACHABLE = "cannot be graded: "
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+NUMBERED = re.compile(r"-[0-9]+$")  # alice-1: the first host of student alice
+
+
+def host_name(host: str) -> str:
+    """The name a graded host is known by, from its testinfra id.
+
+    >>> host_name("paramiko://alice-1"), host_name("-")
+    ('alice-1', '-')
+    """
+    return host.split("://", 1)[-1]
+
+
+def student_of(name: str) -> str:
+    """The student a host named ``name`` belongs to when nobody said: its name without a
+    trailing ``-N``.
+
+    >>> student_of("alice-1"), student_of("alice-2"), student_of("node1"), student_of("vm-a")
+    ('alice', 'alice', 'node1', 'vm-a')
+    """
+    return NUMBERED.sub("", name)
 
 
 class InventoryError(ValueError):
@@ -63,6 +88,12 @@ class GradedHost:
     partner: str | None = None  # the name of the student's other host (DCFG-6)
     partner_address: str | None = None  # where this host reaches its partner
     outside_address: str | None = None  # where the checks from outside reach it
+    student: str | None = None  # whose host it is, when the inventory says
+
+    @property
+    def student_name(self) -> str:
+        """Whose host it is: its ``student:``, else its name without a trailing ``-N``."""
+        return self.student or student_of(self.name)
 
     @property
     def reached_from_outside(self) -> str:
@@ -96,7 +127,8 @@ def load_inventory(path) -> list[GradedHost]:
     entries = data.get("hosts") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
         raise InventoryError(f"{path}: wants a list `hosts:` of at least one host "
-                             "(name, address, user, and optionally key, port, role, partner, tls)")
+                             "(name, address, user, and optionally key, port, role, partner, "
+                             "student, tls)")
     problems, hosts, names = [], [], set()
     # A partner is reached from the student's other VM: at its outside_address if any.
     addresses = {entry["name"]: entry.get("outside_address") or entry.get("address")
@@ -137,12 +169,16 @@ def load_inventory(path) -> list[GradedHost]:
         partner = entry.get("partner")
         if partner is not None and (partner == name or partner not in addresses):
             problems.append(f"{where}: partner {partner!r} is not another host of the file")
+        student = entry.get("student")
+        if student is not None and not (isinstance(student, str) and student.strip()
+                                        and student == student.strip() and "\n" not in student):
+            problems.append(f"{where}: student {student!r}: a name on one line (e.g. alice)")
         if not problems:
             hosts.append(GradedHost(name=name, address=entry["address"], user=entry["user"],
                                     port=port, role=role, tls=tls,
                                     key=str(Path(key).expanduser()) if key else None,
                                     partner=partner, partner_address=addresses.get(partner),
-                                    outside_address=outside))
+                                    outside_address=outside, student=student))
     if problems:
         raise InventoryError(f"{path}:\n  " + "\n  ".join(problems))
     return hosts

@@ -23,8 +23,8 @@ from collections import defaultdict
 
 import pytest
 
-from acceptance.inventory import UNREACHABLE
-from acceptance.report_files import ROLE_WORDS, STUDENT_MODE, host_name, write_reports
+from acceptance.inventory import UNREACHABLE, host_name, student_of
+from acceptance.report_files import ROLE_WORDS, STUDENT_MODE, since_previous, write_reports
 
 STATUS_ORDER = ("FAIL", "SKIP", "PASS")
 
@@ -33,8 +33,11 @@ class RequirementReport:
     """pytest plugin: collects each test's outcome under its requirement IDs."""
 
     def __init__(self, catalogue, nodes_down=(), roles=None, default_role=None, folder=None,
-                 student=False, complete=False):
+                 student=False, complete=False, students=None, previous=None):
         self.catalogue = catalogue
+        self.students = dict(students or {})  # host name -> its student, from --inventory:
+        # the HTML report then opens with the class matrix (acceptance/class_report.py)
+        self.previous = previous  # an earlier grading's results.json (--compare), or None
         self.complete = complete  # every requirement of each host's role must be graded:
         # other hosts than the lab's, whose skips are the grader's missing input
         self.student = student  # the lab in profile student: the TP is the student's to do
@@ -115,14 +118,24 @@ class RequirementReport:
             return "NOT COVERED" if self.catalogue[requirement].pending else "NOT RUN"
         return next(s for s in STATUS_ORDER if outcomes.get(s))
 
+    def student_of(self, host: str) -> str:
+        """Whose host ``host`` (``paramiko://alice-1``) is: the inventory's ``student:``,
+        else its name without a trailing ``-N`` (``alice``)."""
+        name = host_name(host)
+        return self.students.get(name) or student_of(name)
+
+    def owes(self, host: str, requirement: str) -> bool:
+        """Whether ``host``'s role asks ``requirement`` (and it has a check): a second
+        host owes only what the TP asks of node2 (the catalogue's ``second``)."""
+        entry = self.catalogue[requirement]
+        return not entry.pending and (entry.second or self.role(host) != "second")
+
     def not_graded(self, host: str) -> list[str]:
         """The requirements of ``host``'s role that were skipped or not run there, each
         with its status, e.g. ``['DCFG-6 (skip)', 'GUI-2 (not run)']``."""
-        second = self.role(host) == "second"
         return [f"{r} ({(self.host_status(host, r) or 'not run').lower()})"
-                for r, entry in self.catalogue.items()
-                if not entry.pending and (entry.second or not second)
-                and self.host_status(host, r) in (None, "SKIP")]
+                for r in self.catalogue
+                if self.owes(host, r) and self.host_status(host, r) in (None, "SKIP")]
 
     def incomplete(self) -> dict[str, list[str]]:
         """Grading other hosts: each host with requirements of its role not graded."""
@@ -173,6 +186,11 @@ class RequirementReport:
                   f"on {ROLE_WORDS[self.role(host)]}{why}")
             if step := self.next_step(host):
                 write(f"    next, in the TP's order: {step} — {self.catalogue[step].hint_en}")
+        heading, changes = since_previous(self)
+        if changes:
+            write(f"{heading}:")
+            for student, change in changes:
+                write(f"    {student}: {change}")
         if self.folder:
             written = write_reports(self, self.folder)
             write(f"Report: {', '.join(str(path) for path in written)}")

@@ -1,7 +1,9 @@
 """The requirement report as files an instructor keeps: requirements.md (Markdown) and
-requirements.html (one page, no external asset), host by host, each with its score.
+requirements.html (one page, no external asset), host by host, each with its score,
+the HTML opening on the class matrix when an inventory was graded; beside them the
+gradebook's grades.csv and results.json (acceptance/gradebook.py).
 
-    write_reports(report, Path("reports"))   # -> [reports/requirements.md, …html]
+    write_reports(report, Path("reports"))   # -> [reports/requirements.md, …html, …]
 
 ``report`` is the run's RequirementReport (acceptance/report.py): its catalogue, each
 host's status per requirement, the checks' messages and the hosts that could not be
@@ -10,7 +12,12 @@ reached.
 
 import datetime
 import html
+import json
 from pathlib import Path
+
+from acceptance.class_report import MATRIX_STYLE, class_rows, graded_ids, matrix
+from acceptance.gradebook import grades_csv, progress, results
+from acceptance.inventory import host_name
 
 ROLE_WORDS = {
     "main": "node1's requirements (main Docker host)",
@@ -27,19 +34,21 @@ STUDENT_MODE = ("The lab is in student mode (lab.yml profile: student): nothing 
                 "to do. Each host's next step is its first failure in the TP's order.")
 
 
-def host_name(host: str) -> str:
-    """The name a host is known by: ``paramiko://alice-1`` -> ``alice-1``."""
-    return host.split("://", 1)[-1]
-
-
 def write_reports(report, folder: Path) -> list[Path]:
-    """Writes requirements.md and requirements.html in ``folder``; returns their paths."""
+    """Writes requirements.md, requirements.html, grades.csv and results.json in
+    ``folder``; returns their paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    rows = _rows(report)
-    written = [folder / "requirements.md", folder / "requirements.html"]
-    written[0].write_text(markdown(report, rows))
-    written[1].write_text(page(report, rows))
+    rows, students = _rows(report), class_rows(report)
+    made = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    written = [folder / name for name in
+               ("requirements.md", "requirements.html", "grades.csv", "results.json")]
+    written[0].write_text(markdown(report, rows), encoding="utf-8")
+    written[1].write_text(page(report, rows), encoding="utf-8")
+    with written[2].open("w", encoding="utf-8", newline="") as stream:
+        stream.write(grades_csv(students, graded_ids(report.catalogue)))
+    written[3].write_text(json.dumps(results(report, students, made), indent=2,
+                                     ensure_ascii=False) + "\n", encoding="utf-8")
     return written
 
 
@@ -90,6 +99,16 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def since_previous(report) -> tuple[str, list[tuple[str, str]]]:
+    """With --compare: a heading and, per student, what changed since the earlier
+    grading; without, nothing."""
+    if not report.previous:
+        return "", []
+    return (f"Since the grading of {report.previous['made']}",
+            [(change.student, str(change))
+             for change in progress(report.previous, class_rows(report))])
+
+
 def markdown(report, rows) -> str:
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = ["# TP 1.5 — requirements, host by host", "",
@@ -98,6 +117,10 @@ def markdown(report, rows) -> str:
              "| Host | Graded on | Score |", "|---|---|---|"]
     lines += ["| " + " | ".join(_cell(part) for part in _summary(report, host)) + " |"
               for host in rows]
+    heading, changes = since_previous(report)
+    if changes:
+        lines += ["", f"## {heading}", "", "| Student | What changed |", "|---|---|"]
+        lines += [f"| {_cell(student)} | {_cell(change)} |" for student, change in changes]
     for host, host_rows in rows.items():
         name, role, score = _summary(report, host)
         lines += ["", f"## {name} — {score}", "", f"Graded on {role}.", "",
@@ -136,11 +159,19 @@ def page(report, rows) -> str:
     e = html.escape
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
-             "<title>TP 1.5 — requirements</title>", f"<style>{STYLE}</style></head><body>",
+             "<title>TP 1.5 — requirements</title>",
+             f"<style>{STYLE}{MATRIX_STYLE}</style></head><body>",
              "<h1>TP 1.5 — requirements, host by host</h1>",
              f"<p>Graded {e(now)} by <code>pytest acceptance/</code>. {e(INTRO)}</p>",
              *([f"<p><strong>{e(STUDENT_MODE)}</strong></p>"] if report.student else []),
-             "<table><tr><th>Host</th><th>Graded on</th><th>Score</th></tr>"]
+             *([matrix(report, class_rows(report))] if report.students else [])]
+    heading, changes = since_previous(report)
+    if changes:
+        parts += [f"<h2>{e(heading)}</h2>", "<table><tr><th>Student</th><th>What changed</th>"
+                  "</tr>", *[f"<tr><td>{e(student)}</td><td>{e(change)}</td></tr>"
+                             for student, change in changes], "</table>"]
+    parts += [*(["<h2>Host by host</h2>"] if report.students else []),
+              "<table><tr><th>Host</th><th>Graded on</th><th>Score</th></tr>"]
     parts += ["<tr>" + "".join(f"<td>{e(part)}</td>" for part in _summary(report, host))
               + "</tr>" for host in rows]
     parts.append("</table>")

@@ -121,6 +121,9 @@ def test_with_xdist_each_graded_host_keeps_to_one_worker(tmp_path):
         workers[host].add(worker)
     assert set(workers) == {"one", "two"}, run.stdout[-2000:] + run.stderr[-2000:]
     assert all(len(used) == 1 for used in workers.values()), dict(workers)
+    # the gradebook too, a student per host (one, two: no trailing -N to drop)
+    grades = (tmp_path / "grades.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[0] for line in grades] == ["student", "one", "two"]
 
 
 def test_the_second_host_is_graded_only_on_what_the_tp_asks_of_it(tmp_path):

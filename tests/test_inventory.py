@@ -197,3 +197,20 @@ def test_a_partner_named_on_one_side_only_still_pairs_both_daemons(tmp_path):
                     "  - {name: b, address: 10.0.0.2, user: b}\n")
     assert clients_of_daemons(load_inventory(path)) == {"b": [("a", "10.0.0.2")],
                                                     "a": [("b", "10.0.0.1")]}
+
+
+def test_a_student_s_hosts_are_named_alike_or_say_whose_they_are(inventory):
+    """alice-1 and alice-2 are alice's (a trailing -N dropped); carol's hosts say
+    ``student:``, the name her gradebook knows her by."""
+    hosts = load_inventory(inventory(CLASS))
+    assert [host.student_name for host in hosts] == [
+        "alice", "alice", "bob", "bob", "carol.martin", "carol.martin"]
+
+
+def test_a_student_is_a_name_on_one_line(inventory):
+    with pytest.raises(InventoryError) as error:
+        load_inventory(inventory("hosts:\n"
+                                 "  - {name: a-1, address: h, user: u, student: ''}\n"
+                                 "  - {name: a-2, address: h, user: u, student: [a]}\n"))
+    assert "hosts[1] (a-1): student '': a name on one line (e.g. alice)" in str(error.value)
+    assert "hosts[2] (a-2): student ['a']" in str(error.value)

@@ -155,8 +155,9 @@ def test_the_markdown_report_reads_host_by_host(tmp_path):
         f"    next, in the TP's order: DCFG-5 — {load_catalogue()['DCFG-5'].hint_en}",
         "bob-1: 0/2 requirements passed, graded on every requirement (no role); timed out: "
         "is the VM up, …"]  # no next step for a host not reached
-    assert lines[-1] == (f"Report: {tmp_path / 'requirements.md'}, "
-                         f"{tmp_path / 'requirements.html'}")
+    # beside the report, the gradebook's files (tests/test_gradebook.py)
+    assert lines[-1] == "Report: " + ", ".join(str(tmp_path / name) for name in (
+        "requirements.md", "requirements.html", "grades.csv", "results.json"))
 
 
 def test_the_html_report_is_one_page_without_external_assets(tmp_path):
