@@ -59,7 +59,7 @@ def the_tp(settings: Settings, this: platform.Platform, sections: tuple[str, ...
     if "daemon" in sections:                                   # 4. Robust conf, for 1.
         daemon.deploy(settings, this, pki, named_by_the_daemons, hardened, solving)
     if "runc" in sections:
-        images.deploy(settings)                                # the TP's images
+        images.deploy(settings, solving)                       # the TP's images
     steps = {                                                  # the main Docker host's
         "runc": lambda: runc.run_bundle(settings),             # 1. runc: the bundle
         "rkt": lambda: rkt.deploy(this, settings),             # Low level — 2. rkt

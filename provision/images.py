@@ -107,9 +107,12 @@ def load_offline_images(settings: Settings) -> None:
             archive=f"{UPLOAD_DIR}/{archive.name}", sha256=stand_in.sha256)
 
 
-def deploy(settings: Settings) -> None:
-    """The TP's images in the node's engine: ``docker pull``, or the offline stand-ins."""
-    if settings.images == "hub":
+def deploy(settings: Settings, solving: bool = False) -> None:
+    """The TP's images in the node's engine: ``docker pull``, or the offline stand-ins.
+    ``solving`` (``lab.student solve``, over a student lab): ``docker pull`` of those the
+    engine lacks, as the student would (offline, through the lab's registry mirror); the
+    student's own images stay as they are."""
+    if settings.images == "hub" or solving:
         for reference in wanted_images(settings).values():
             engine.image_pulled(name=f"docker pull {reference}", reference=reference)
     else:
