@@ -96,18 +96,22 @@ def test_daemon_oom_score_is_lowered(host, daemon_json):
     assert pid != "0", ("dockerd is not running (docker.service has no main process): "
                         "`systemctl start docker`; `journalctl -u docker` says why it stopped.")
     score = int(host.file(f"/proc/{pid}/oom_score_adj").content_string)
-    configured = configured_oom_score(daemon_json, unit)
+    command_line = host.file(f"/proc/{pid}/cmdline").content_string.replace("\0", " ")
+    configured = configured_oom_score(daemon_json, unit, command_line)
     assert configured, (
-        f"dockerd's OOM score is not changed (oom_score_adj {score}): set \"oom-score-adjust\" "
-        f"in {DAEMON_JSON} (or OOMScoreAdjust= in docker.service) and restart docker.")
+        f"dockerd's OOM score ({score}) is set nowhere dockerd reads at start: set "
+        f"\"oom-score-adjust\" in {DAEMON_JSON}, or --oom-score-adjust on its command line "
+        "(ExecStart in a drop-in, `systemctl edit docker`), or OOMScoreAdjust= in "
+        "docker.service, then restart docker.")
     value, where = configured
     assert score == value, (
         f"dockerd (pid {pid}) has oom_score_adj {score}, not the {value} of {where}: restart "
-        "docker (`systemctl daemon-reload && systemctl restart docker`); dockerd ≤ 24 sets "
-        "its own -500 unless told otherwise, over the unit's OOMScoreAdjust=.")
+        "docker (`systemctl daemon-reload && systemctl restart docker`). Some dockerd "
+        "versions set their own score at start, over the unit's OOMScoreAdjust=: then set "
+        "it in daemon.json or as a flag.")
     assert score < DOCKER_DEFAULT_OOM_SCORE_ADJUST, (
-        f"oom_score_adj {score} is not below Docker's default "
-        f"({DOCKER_DEFAULT_OOM_SCORE_ADJUST}): the kernel would not spare the daemon first."
+        f"oom_score_adj {score} is not below {DOCKER_DEFAULT_OOM_SCORE_ADJUST}, the score "
+        "docker-ce's unit gives dockerd: the kernel would not spare the daemon first."
     )
 
 

@@ -59,13 +59,17 @@ def test_docker_info_reports_runc_as_default_runtime(docker_info):
 
 NAMESPACES = ("mnt", "uts", "ipc", "pid", "net")
 CHECK_CONTAINER = "tp15-check-runc"
-# Where a bundle is looked for when no runc container names it: the root filesystem,
-# less what holds Docker's, containerd's and the system's own config.json files.
-FIND_BUNDLES = ("timeout 30 find / -xdev \\( -path /proc -o -path /sys -o -path /run "
-                "-o -path /usr -o -path /var/lib/docker -o -path /var/lib/containerd "
-                "-o -path /var/lib/rkt -o -path '*/rootfs' -o -path '/tmp/tp15-check-*' "
-                "\\) -prune -o -name config.json -print 2>/dev/null")
-
+# Where a bundle is looked for when no runc container names it: every disk filesystem
+# (a work dir may be on its own volume, /home or /srv), less what holds Docker's,
+# containerd's and the system's own config.json files and the containers' mounts.
+DISK_FILESYSTEMS = ("ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs")
+FIND_BUNDLES = (
+    "timeout 30 find / \\( -path /proc -o -path /sys -o -path /run -o -path /dev "
+    "-o -path /usr -o -path /var/lib/docker -o -path /var/lib/containerd -o -path /var/lib/rkt "
+    "-o -path '*/devicemapper' -o -path '*/overlay2' -o -path '*/rootfs' "
+    "-o -path '/tmp/tp15-check-*' -o ! \\( "
+    + " -o ".join(f"-fstype {kind}" for kind in DISK_FILESYSTEMS)
+    + " \\) \\) -prune -o -name config.json -print 2>/dev/null")
 
 @pytest.fixture(scope="module")
 def runc_bundle(host) -> str:

@@ -52,9 +52,9 @@ EXECSTART = "{ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -H fd:// %s ; ign
     ({"oom-score-adjust": -800}, {"ExecStart": EXECSTART % "", "OOMScoreAdjust": "0"},
      (-800, "/etc/docker/daemon.json's oom-score-adjust")),
     ({}, {"ExecStart": EXECSTART % "--oom-score-adjust=-900", "OOMScoreAdjust": "0"},
-     (-900, "an --oom-score-adjust flag in ExecStart")),
+     (-900, "an --oom-score-adjust flag on dockerd's command line")),
     ({}, {"ExecStart": EXECSTART % "--oom-score-adjust -700", "OOMScoreAdjust": "0"},
-     (-700, "an --oom-score-adjust flag in ExecStart")),
+     (-700, "an --oom-score-adjust flag on dockerd's command line")),
     ({}, {"ExecStart": EXECSTART % "", "OOMScoreAdjust": "-600"},
      (-600, "docker.service's OOMScoreAdjust=")),
     ({}, {"ExecStart": EXECSTART % "", "OOMScoreAdjust": "0"}, None),   # Docker's defaults
@@ -62,6 +62,18 @@ EXECSTART = "{ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -H fd:// %s ; ign
 ])
 def test_where_the_student_set_dockerd_s_oom_score(daemon_json, unit, configured):
     assert configured_oom_score(daemon_json, unit) == configured
+
+
+def test_a_flag_from_debian_s_etc_default_docker_is_read_on_dockerd_s_command_line():
+    # Recorded on a student's node1 (Debian 12, docker.io 20.10.24): DOCKER_OPTS in
+    # /etc/default/docker, which docker.service's EnvironmentFile= reads and ExecStart
+    # expands; systemd's ExecStart property still says $DOCKER_OPTS.
+    unit = {"ExecStart": EXECSTART % "$DOCKER_OPTS", "OOMScoreAdjust": "0"}
+    cmdline = ("/usr/sbin/dockerd\0-H\0fd://\0--containerd=/run/containerd/containerd.sock"
+               "\0--oom-score-adjust=-700\0").replace("\0", " ")
+    assert configured_oom_score({}, unit) is None
+    assert configured_oom_score({}, unit, cmdline) == (
+        -700, "an --oom-score-adjust flag on dockerd's command line")
 
 
 # --- GUI-2: the student's second host, not any environment over TCP -----------------------
