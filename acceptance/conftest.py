@@ -27,7 +27,7 @@ from _pytest.doctest import DoctestItem
 from testinfra.host import Host
 
 from acceptance.clients import ClientTLS
-from acceptance.containers import LABELLED
+from acceptance.containers import LABELLED, check_run
 from acceptance.gradebook import ResultsError, load_results
 from acceptance.inventory import (
     ROLES,
@@ -421,7 +421,7 @@ def container(host):
     started = []
 
     def run(options: str) -> str:
-        cid = host.check_output(f"docker run -d {LABELLED} {options}")
+        cid = check_run(host, f"docker run -d {LABELLED} {options}", output=True)
         started.append(cid)
         return cid
 

@@ -9,10 +9,36 @@ options), never by the lab's names: a student's own ``docker run`` is graded.
 
 import json
 
+import pytest
+
 # The label of the containers the checks start themselves: never graded as the student's,
 # even when an interrupted run left one behind.
 CHECK_LABEL = "tp15.check"
 LABELLED = f"--label {CHECK_LABEL}=1"  # for the checks' own `docker run`
+
+
+# How the docker CLI says the daemon refused to create or start a container (exit 125).
+DAEMON_REFUSED = "Error response from daemon"
+
+
+def check_run(host, command: str, *args, output: bool = False):
+    """A check's own ``docker run …`` (``command``, formatted with ``args`` as
+    ``host.run`` does): its result, or with ``output`` its stdout, which must then be a
+    success. When the daemon refuses the container (exit 125: a full thin pool, a broken
+    store), the check fails with the daemon's reason instead of what it would make of it.
+
+        cid = check_run(host, f"docker run -d {LABELLED} alpine sleep 300", output=True)
+    """
+    run = host.run(command, *args)
+    if run.rc == 125 and DAEMON_REFUSED in run.stderr:
+        reason = run.stderr.strip().splitlines()[0].removeprefix("docker: ")
+        pytest.fail(f"Docker refused to start the check's own container, so the check could "
+                    f"not run: {reason}. Fix that first, then grade again.", pytrace=False)
+    if output:
+        assert run.rc == 0, f"`{run.command.decode()}` failed (exit {run.rc}): " \
+            f"{run.stderr.strip()[-300:]}"
+        return run.stdout.strip()
+    return run
 
 
 def containers(host, stopped=False) -> list[dict]:

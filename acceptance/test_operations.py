@@ -14,6 +14,7 @@ import pytest
 
 from acceptance.containers import (
     LABELLED,
+    check_run,
     command,
     containers,
     detached,
@@ -38,7 +39,8 @@ def test_a_detached_alpine_sleeps(host):
 
 @pytest.mark.req("OPS-2")
 def test_interactive_alpine_shell_answers_on_stdin(host):
-    run = host.run(f"echo 'echo inside-$((6*7)); exit' | docker run -i --rm {LABELLED} alpine sh")
+    run = check_run(host, f"echo 'echo inside-$((6*7)); exit' | docker run -i --rm {LABELLED} "
+                    "alpine sh")
     assert run.rc == 0 and "inside-42" in run.stdout, (
         f"`docker run -i alpine sh` did not run the commands given on stdin: {run.stderr.strip()}"
     )
@@ -47,7 +49,8 @@ def test_interactive_alpine_shell_answers_on_stdin(host):
 @pytest.mark.req("OPS-2")
 def test_interactive_alpine_shell_gets_a_terminal(host):
     # script(1) gives docker the pseudo-terminal `docker run -it` wants.
-    run = host.run(f"script -qec \"docker run -it --rm {LABELLED} alpine sh -c 'tty'\" /dev/null")
+    run = check_run(host, f"script -qec \"docker run -it --rm {LABELLED} alpine sh -c 'tty'\" "
+                    "/dev/null")
     assert run.rc == 0 and "/dev/pts/" in run.stdout, (
         f"`docker run -it alpine sh` got no terminal inside (tty said {run.stdout.strip()!r}): "
         f"{run.stderr.strip()}"

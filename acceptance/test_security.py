@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import pytest
 
-from acceptance.containers import HARDENING, LABELLED, containers, name
+from acceptance.containers import HARDENING, LABELLED, check_run, containers, name
 from acceptance.seccomp import differs_from_moby
 from acceptance.thin_pool import PoolStatus, pool_status
 from lab.settings import load, seccomp_profile
@@ -129,8 +129,8 @@ def test_daemon_uses_mobys_profile(host, settings, daemon_json, docker_info):
 
 @pytest.mark.req("SEC-3")
 def test_seccomp_filter_is_active_in_containers(host, settings, docker_info):
-    status = host.check_output(f"docker run --rm {LABELLED} {settings.tp_images['alpine']} "
-                               "grep '^Seccomp:' /proc/self/status")
+    status = check_run(host, f"docker run --rm {LABELLED} {settings.tp_images['alpine']} "
+                       "grep '^Seccomp:' /proc/self/status", output=True)
     assert status.split()[-1] == "2", (
         f"/proc/self/status in a container shows {status!r}, not 'Seccomp: 2' (filtering)."
     )
@@ -141,9 +141,9 @@ def test_profile_blocks_unshare_without_sys_admin(host, settings, docker_info):
     # Moby's profile allows unshare(2) only with CAP_SYS_ADMIN: a user namespace
     # cannot be made under the filter, and can without it.
     alpine = settings.tp_images["alpine"]
-    filtered = host.run(f"docker run --rm {LABELLED} {alpine} unshare -U true")
-    unfiltered = host.run(f"docker run --rm {LABELLED} --security-opt seccomp=unconfined {alpine} "
-                          "unshare -U true")
+    filtered = check_run(host, f"docker run --rm {LABELLED} {alpine} unshare -U true")
+    unfiltered = check_run(host, f"docker run --rm {LABELLED} --security-opt seccomp=unconfined "
+                           f"{alpine} unshare -U true")
     assert filtered.rc != 0 and "not permitted" in filtered.stderr.lower(), (
         "unshare(CLONE_NEWUSER) succeeded in a container: the seccomp profile does not filter "
         f"it (rc={filtered.rc}, {filtered.stderr.strip()!r})."
@@ -311,8 +311,8 @@ def filled(host, settings, docker_info):
                     f"blocks, {before.mode}) before the fill: remove what fills it (`docker rm "
                     "-f` the container that filled it, `docker system prune`), then grade again.")
     alpine = settings.tp_images["alpine"]
-    quiet = host.check_output(f"docker run -d {LABELLED} {alpine} sleep 900")
-    filler = host.check_output(f"docker run -d {LABELLED} {alpine} sleep 900")
+    quiet = check_run(host, f"docker run -d {LABELLED} {alpine} sleep 900", output=True)
+    filler = check_run(host, f"docker run -d {LABELLED} {alpine} sleep 900", output=True)
     log = host.check_output("mktemp /tmp/tp15-fill.XXXXXX")
     try:
         host.run_expect([0], f"setsid sh -c 'timeout -s KILL {FILL_SECONDS} docker exec "
@@ -496,7 +496,7 @@ def test_pids_limit_is_in_effect(host, hardened):
     # The flood runs in a throwaway container with the graded one's limit and image: a
     # shell refused a fork exits, and in the graded container its children would stay,
     # zombies of a PID 1 that may reap nothing, counting against the limit for good.
-    flood = host.run(f"docker run --rm {LABELLED} --pids-limit %s %s sh -c %s", str(limit),
+    flood = check_run(host, f"docker run --rm {LABELLED} --pids-limit %s %s sh -c %s", str(limit),
                      hardened["Config"]["Image"],
                      f"for i in $(seq {limit + 16}); do sleep 1 & done; wait")
     assert "fork" in flood.stderr.lower() or "resource temporarily" in flood.stderr.lower(), (

@@ -8,6 +8,7 @@ import pytest
 
 from acceptance.containers import (
     HARDENING,
+    check_run,
     command,
     containers,
     from_image,
@@ -77,9 +78,9 @@ def test_no_new_privileges_set_to_false_is_not_the_option():
 
 def answering(**outputs):
     """A host whose `run` gives, per command's first two words, (rc, stdout, stderr)."""
-    def run(command):
+    def run(command, *args):
         rc, stdout, stderr = outputs[" ".join(command.split()[:2])]
-        return SimpleNamespace(rc=rc, stdout=stdout, stderr=stderr)
+        return SimpleNamespace(rc=rc, stdout=stdout, stderr=stderr, command=command.encode())
     return SimpleNamespace(run=run)
 
 
@@ -94,3 +95,29 @@ def test_a_container_removed_between_ps_and_inspect_is_left_out():
     host = answering(**{"docker ps": (0, "a1\nb2\n", ""),
                         "docker inspect": (1, json.dumps([inspected()]), "No such object: b2")})
     assert [c["Name"] for c in containers(host)] == ["/student-box"]
+
+
+# Recorded on a student's node1 whose thin pool was full (devicemapper, Docker 20.10.24).
+FULL_POOL = ("docker: Error response from daemon: devmapper: Thin Pool has 0 free data blocks "
+             "which is less than minimum required 1166 free data blocks. Create more free "
+             "space in thin pool or use dm.min_free_space option to change behavior.\n"
+             "See 'docker run --help'.\n")
+
+
+def test_a_check_whose_own_container_docker_refuses_says_the_daemon_s_reason():
+    with pytest.raises(pytest.fail.Exception) as failed:
+        check_run(answering(**{"docker run": (125, "", FULL_POOL)}), "docker run --rm alpine true")
+    said = str(failed.value)
+    assert said.startswith("Docker refused to start the check's own container, so the check "
+                           "could not run: Error response from daemon: devmapper: Thin Pool "
+                           "has 0 free data blocks")
+    assert said.endswith("Fix that first, then grade again.")
+
+
+def test_a_check_s_own_container_otherwise_gives_its_result_or_its_output():
+    refused = answering(**{"docker run": (1, "", "unshare: not permitted")})
+    assert check_run(refused, "docker run alpine unshare -U true").rc == 1
+    started = answering(**{"docker run": (0, "abc123\n", "")})
+    assert check_run(started, "docker run -d alpine sleep 9", output=True) == "abc123"
+    with pytest.raises(AssertionError, match="failed \\(exit 1\\)"):
+        check_run(refused, "docker run alpine true", output=True)
