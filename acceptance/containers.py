@@ -31,7 +31,7 @@ def check_run(host, command: str, *args, output: bool = False):
     """
     run = host.run(command, *args)
     if run.rc == 125 and DAEMON_REFUSED in run.stderr:
-        reason = run.stderr.strip().splitlines()[0].removeprefix("docker: ")
+        reason = run.stderr.strip().splitlines()[0].removeprefix("docker: ").rstrip(".")
         pytest.fail(f"Docker refused to start the check's own container, so the check could "
                     f"not run: {reason}. Fix that first, then grade again.", pytrace=False)
     if output:
