@@ -119,6 +119,16 @@ def changed(results: dict) -> list[str]:
             for node in operation["success"]]
 
 
+def planned(results: dict) -> list[str]:
+    """The operations of a ``pyinfra --dry --json`` run, in order (pyinfra decides what each
+    changes when it runs, so the plan names them all).
+
+    >>> planned({"plan": [{"name": "Install runc (RUNC-1)"}, {"name": "node1 in /etc/hosts"}]})
+    ['Install runc (RUNC-1)', 'node1 in /etc/hosts']
+    """
+    return [operation["name"] for operation in results.get("plan") or []]
+
+
 def solve(section: str, profile: str, dry: bool = False) -> str:
     """The reference provision of the TP's sections up to ``section`` over the student's
     lab (``--dry``: what it would change, nothing changed); what it did."""
@@ -137,7 +147,11 @@ def solve(section: str, profile: str, dry: bool = False) -> str:
     if run.returncode:
         raise subprocess.CalledProcessError(run.returncode, ["pyinfra", "…", f"solve={section}"])
     if dry:
-        return f"the plan above, for {', '.join(names)}: nothing was changed"
+        steps = planned(json.loads(run.stdout))
+        for step in steps:
+            print(f"  would run {step}")
+        return (f"{len(steps)} steps for {', '.join(names)}, each changing only what is not "
+                "so already; nothing was changed")
     done = changed(json.loads(run.stdout))
     for line in done:
         print(f"  changed {line}")
