@@ -110,3 +110,15 @@ def portainer_image_source(settings: Settings) -> Source:
                   f"{_missing(settings, name)}, and with images: offline nothing is pulled "
                   f"from Docker Hub. Make it on a machine with internet (`{make}`) and put it "
                   "in the artifacts folder")
+
+
+def pairs_nodes(settings: Settings) -> bool:
+    """Whether the lab has a step that needs both nodes up (provision/pair.py): Portainer,
+    which manages node2, in the reference profile. Here, not in provision/, so that
+    provision/run.py asks it without importing pyinfra.
+
+    >>> from lab.settings import load
+    >>> pairs_nodes(load(environ={})), pairs_nodes(load(environ={"LAB_PROFILE": "student"}))
+    (True, False)
+    """
+    return settings.profile == "reference" and portainer_image_source(settings).kind != "none"

@@ -13,11 +13,12 @@ reached 6. GUI) is left to node1's own provision.
 
 from pyinfra import host, logger
 
+from lab.artifacts import pairs_nodes
 from lab.settings import MAIN_NODE, load
 from provision import engine, portainer
 
 settings = load()
-if host.name == MAIN_NODE and portainer.pairs_nodes(settings):
+if host.name == MAIN_NODE and pairs_nodes(settings):
     if host.get_fact(engine.ContainerState, portainer.CONTAINER) == "running":
         portainer.manage_environments(settings)
     else:

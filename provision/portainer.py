@@ -274,14 +274,3 @@ def manage_environments(settings: Settings) -> None:
     for fields, tls in environments(settings):
         environment_added(name=f"Portainer manages {fields['Name']} (GUI-2)", port=port,
                           password_file=PASSWORD_FILE, fields=fields, files_=tls)
-
-
-def pairs_nodes(settings: Settings) -> bool:
-    """Whether the lab has a step that needs both nodes up (provision/pair.py): Portainer,
-    which manages node2, in the reference profile.
-
-    >>> from lab.settings import load
-    >>> pairs_nodes(load(environ={})), pairs_nodes(load(environ={"LAB_PROFILE": "student"}))
-    (True, False)
-    """
-    return settings.profile == "reference" and portainer_image_source(settings).kind != "none"

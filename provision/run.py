@@ -19,8 +19,11 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The project's root, not this script's folder (provision/), whose platform.py would
+# shadow the standard library's for every module imported from here on.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
+from lab.artifacts import pairs_nodes  # noqa: E402
 from lab.settings import MAIN_NODE, REPO, load, ssh_config_file  # noqa: E402
 
 # pyinfra's line as each operation starts, e.g. "--> Starting operation: Install … (RUNC-2)"
@@ -160,8 +163,6 @@ def provision(node: str, pyinfra: str) -> int:
     rc, interrupted, step = pyinfra_run(pyinfra, "provision/deploy.py", node)
     code, message = verdict(node, rc, interrupted, step)
     if not message:
-        # Imported here: the settings of a provision that failed are not needed.
-        from provision.portainer import pairs_nodes
         if pairs_after(node, pairs_nodes(load()), main_is_up()):
             print(f"{node} completes the pair: what needs both nodes, on {MAIN_NODE} "
                   "(provision/pair.py)", flush=True)

@@ -2,10 +2,12 @@
 complete exits non-zero and says where it stopped and how to resume; a busy package
 manager is waited for. pyinfra stands in as small scripts with its recorded words."""
 
+import subprocess
 import sys
 
 import pytest
 
+from lab.settings import REPO
 from provision import run
 
 
@@ -85,3 +87,15 @@ def test_node2_completing_the_pair_runs_what_needs_both_nodes_on_node1(
     monkeypatch.setattr(run, "main_is_up", lambda: False)  # node2 first: node1 adds it later
     assert run.provision("node2", pyinfra) == 0
     assert "pair.py" not in capsys.readouterr().out
+
+
+def test_run_as_a_script_it_leaves_the_standard_library_s_platform_unshadowed():
+    # `python provision/run.py` puts provision/ first on sys.path, where platform.py would
+    # shadow the standard library's for pyinfra (found live: node1's provision ended in
+    # "partially initialized module 'platform'"). The script replaces that entry.
+    code = ("import runpy, sys; sys.path[0] = 'provision'; "
+            "runpy.run_path('provision/run.py', run_name='run'); "
+            "import pyinfra.api, platform; print(platform.system())")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == "Linux", done.stderr[-500:]
