@@ -78,6 +78,7 @@ def test_node2_completing_the_pair_runs_what_needs_both_nodes_on_node1(
         fake_pyinfra, monkeypatch, capsys):
     # lab.yml's defaults: Portainer manages node2. VirtualBox brings node2 up after node1.
     pyinfra = fake_pyinfra(["--> Starting operation: Install Docker Engine (RUNC-2)"], 0)
+    monkeypatch.setattr(run, "pairs_nodes", lambda settings: True)  # whatever LAB_* says
     monkeypatch.setattr(run, "main_is_up", lambda: True)
     assert run.provision("node2", pyinfra) == 0
     out = capsys.readouterr().out
