@@ -1,12 +1,15 @@
 """The Vagrantfile picks the provider lab.yml names (LAB_PROVIDER), refuses a host
 toolchain the lab cannot use (lab/toolchain.py) and VirtualBox without the disk feature
-its extra disks need. Runs the real Vagrantfile with the host's vagrant (read-only
+its extra disks need, and passes the provision trigger every path whole from a folder
+whose name has a space. Runs the real Vagrantfile with the host's vagrant (read-only
 commands; VirtualBox, absent here, stands in as a VBoxManage that gives its version);
 skipped where vagrant is not installed (`bash .ci/host-setup` installs it)."""
 
 import os
+import shlex
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -90,17 +93,75 @@ def test_virtualbox_missing_is_named_before_anything():
     assert "VBoxManage was not found: install VirtualBox 7.0 or newer" in shown.stderr
 
 
-def test_the_lab_loads_from_a_folder_whose_name_has_a_space(tmp_path):
-    # The project copied into "a b/": Vagrant reads the Vagrantfile, which runs the
-    # settings' loader and the toolchain's check from there.
+@pytest.fixture
+def spaced_copy(tmp_path):
+    """The project copied into a folder whose name has a space ("a b/lab"), with a
+    stand-in for its virtualenv's python3 that writes the arguments of
+    ``provision/run.py`` to ``run-argv`` (one per line) and hands everything else (the
+    settings' loader, the toolchain's check) to the real interpreter."""
     copy = tmp_path / "a b" / "lab"
-    shutil.copytree(REPO, copy, ignore=shutil.ignore_patterns(".vagrant", ".git", "reports",
-                                                              ".build", "wheels"),
-                    symlinks=True)
+    shutil.copytree(REPO, copy, ignore=shutil.ignore_patterns(
+        ".vagrant", ".git", ".venv", "reports", ".build", "wheels"), symlinks=True)
+    python = copy / ".venv" / "bin" / "python3"
+    python.parent.mkdir(parents=True)
+    python.write_text(f"""#!/bin/sh
+case "$1" in
+  */provision/run.py) printf '%s\\n' "$@" > {shlex.quote(str(copy / "run-argv"))}; exit 0 ;;
+esac
+exec {shlex.quote(sys.executable)} "$@"
+""")
+    python.chmod(0o755)
+    return copy
+
+
+def spaced_env(tmp_path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("LAB_", "VAGRANT_"))}
     env.update(LAB_DISTRIBUTION="debian-12", LAB_BOX="tp15/debian-12", LAB_PROVIDER="libvirt",
                VAGRANT_DOTFILE_PATH=str(tmp_path / "dot"))
-    shown = subprocess.run(["vagrant", "validate", "--ignore-provider"], cwd=copy, env=env,
-                           capture_output=True, text=True, timeout=120, check=False)
+    return env
+
+
+def test_the_lab_loads_from_a_folder_whose_name_has_a_space(spaced_copy, tmp_path):
+    # Vagrant reads the Vagrantfile, which runs the settings' loader and the toolchain's
+    # check from there.
+    shown = subprocess.run(["vagrant", "validate", "--ignore-provider"], cwd=spaced_copy,
+                           env=spaced_env(tmp_path), capture_output=True, text=True,
+                           timeout=120, check=False)
     assert shown.returncode == 0, shown.stdout + shown.stderr
+
+
+# Fires node1's "after provision" command triggers as `vagrant provision node1` does,
+# through Vagrant's own Trigger class: it splits the inline command as a shell would
+# (Shellwords) and runs it.
+FIRE_TRIGGERS = """
+require "vagrant"
+env = Vagrant::Environment.new(cwd: ARGV[0])
+machine = env.machine(:node1, env.default_provider)
+trigger = Vagrant::Plugin::V2::Trigger.new(env, machine.config.trigger, machine, env.ui)
+trigger.send(:execute, trigger.find(:provision, :after, "node1", :action).select(&:run))
+"""
+
+
+def ruby_with_vagrant() -> str | None:
+    """A Ruby that can load Vagrant's library: the installer's own, or the system's
+    (Debian's vagrant package)."""
+    for ruby in ("/opt/vagrant/embedded/bin/ruby", shutil.which("ruby")):
+        if ruby and os.path.exists(ruby) and subprocess.run(
+                [ruby, "-e", 'require "vagrant"'], capture_output=True, timeout=60,
+                check=False).returncode == 0:
+            return ruby
+    return None
+
+
+def test_the_provision_trigger_runs_from_a_folder_whose_name_has_a_space(spaced_copy,
+                                                                         tmp_path):
+    ruby = ruby_with_vagrant()
+    if ruby is None:
+        pytest.skip("no Ruby here loads Vagrant's library (require \"vagrant\")")
+    fired = subprocess.run([ruby, "-e", FIRE_TRIGGERS, str(spaced_copy)],
+                           env=spaced_env(tmp_path), capture_output=True, text=True,
+                           timeout=120, check=False)
+    assert fired.returncode == 0, fired.stdout + fired.stderr
+    assert (spaced_copy / "run-argv").read_text().splitlines() == [
+        str(spaced_copy / "provision" / "run.py"), "node1"]
