@@ -45,9 +45,12 @@ while len(seen) < wanted and time.monotonic() < deadline:
 print(json.dumps([get() for _ in range(count)]))
 """
 
-# How long the probe waits for other replicas once one answered (the new replicas'
-# gunicorn starts in seconds; NGINX re-resolves `app` every few seconds at best).
-SPREAD_SECONDS = 30
+# How long the probe waits for other replicas once one answered: the new replicas'
+# gunicorn starts in seconds, and an NGINX that re-resolves `app` does so every few
+# seconds (the reference's `resolver … valid=5s`). An NGINX that resolved `app` once, or
+# an app that sends no X-Served-By, never shows a second replica: the probe waits all of
+# it, so it is kept short.
+SPREAD_SECONDS = 10
 
 
 def duplicate(config: dict, images: dict[str, str]) -> dict:

@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from acceptance.containers import CHECK_LABEL
+
 SOCKET = "/var/run/docker.sock"
 
 
@@ -20,11 +22,14 @@ def api(host, method: str, path: str, body: dict | None = None):
     return json.loads(run.stdout) if run.stdout.strip() else None
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def curl_container(host, settings):
-    """A container created and started with curl alone (API-3); removed afterwards."""
+    """A container created with curl alone (API-3), labelled as the checks' own (never
+    graded as the student's); each check starts it (starting it again answers 304).
+    Removed afterwards."""
     created = api(host, "POST", "/containers/create",
-                  {"Image": settings.tp_images["alpine"], "Cmd": ["sleep", "300"]})
+                  {"Image": settings.tp_images["alpine"], "Cmd": ["sleep", "300"],
+                   "Labels": {CHECK_LABEL: "1"}})
     yield created["Id"]
     api(host, "DELETE", f"/containers/{created['Id']}?force=true")
 
