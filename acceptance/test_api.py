@@ -15,11 +15,28 @@ def api(host, method: str, path: str, body: dict | None = None):
     data = f"-H 'Content-Type: application/json' -d '{json.dumps(body)}' " if body else ""
     run = host.run(f"curl -sS --fail-with-body --unix-socket {SOCKET} -X {method} {data}"
                    f"http://localhost{path}")
-    assert run.rc == 0, (f"curl {method} {path} over {SOCKET} failed: {run.stderr.strip()}"
-                         + ("" if host.file(SOCKET).is_socket else
-                            f" ({SOCKET} does not exist: is Docker Engine installed and "
-                            "dockerd running? `systemctl status docker`)"))
+    assert run.rc == 0, (f"curl {method} {path} over {SOCKET} failed: {run.stderr.strip()} "
+                         f"{run.stdout.strip()[:300]}".rstrip()
+                         + why_curl_failed(run.rc, host.file(SOCKET).is_socket))
     return json.loads(run.stdout) if run.stdout.strip() else None
+
+
+def why_curl_failed(rc: int, socket_exists: bool) -> str:
+    """What a student checks when curl over the socket fails with exit ``rc``: the
+    socket missing, or nothing listening on it (curl's exit 7, "Failed to connect").
+
+    >>> why_curl_failed(7, socket_exists=True)
+    ' (nothing answers on /var/run/docker.sock: dockerd is stopped; ...)'
+    >>> why_curl_failed(22, socket_exists=True)
+    ''
+    """
+    if not socket_exists:
+        return (f" ({SOCKET} does not exist: is Docker Engine installed and dockerd running? "
+                "`systemctl status docker`)")
+    if rc == 7:
+        return (f" (nothing answers on {SOCKET}: dockerd is stopped; `systemctl start docker`, "
+                "and `systemctl status docker` says why it stopped)")
+    return ""
 
 
 @pytest.fixture(scope="module")
