@@ -96,3 +96,80 @@ def test_the_student_s_alpine_is_found_in_rkt_s_store_whatever_its_registry():
     assert alpine_in_store(listed) == "sha512-77aa"
     assert alpine_in_store("sha512-5f1e coreos.com/rkt/stage1-coreos:1.29.0\n") is None
     assert alpine_in_store("") is None
+
+
+# --- SEC-2: root of a running container, remapped on the host ------------------------------
+
+class UidMaps:
+    """A graded host whose processes have the recorded /proc/PID/uid_map ``maps``."""
+
+    def __init__(self, maps: dict[int, str]):
+        self.maps = maps
+
+    def run(self, command: str):
+        pid = int(command.split("/")[2])
+        shown = self.maps.get(pid)
+        return type("Run", (), {"rc": 1 if shown is None else 0, "stdout": shown or ""})
+
+
+def test_root_of_a_container_is_read_from_its_uid_map():
+    from acceptance.test_security import root_uid_on_the_host
+
+    # Recorded on a student's node1 (userns-remap "dockmap", subuid 500000-565535), on a
+    # host without remapping, and for a container that ended in between.
+    host = UidMaps({4242: "         0     500000      65536\n",
+                    77: "         0          0 4294967295\n"})
+    assert root_uid_on_the_host(host, 4242) == 500000
+    assert root_uid_on_the_host(host, 77) == 0
+    assert root_uid_on_the_host(host, 99) is None
+
+
+# --- CMP-*: the stack, found by Compose's labels whatever its folder, files or project -----
+
+def compose_container(project: str, service: str, cid: str,
+                      files: str = "/home/etudiant/remake-stack/compose-remake.yml") -> dict:
+    return {"Id": cid, "Config": {"Image": f"{service}-image", "Labels": {
+        "com.docker.compose.project": project, "com.docker.compose.service": service,
+        "com.docker.compose.project.working_dir": "/home/etudiant/remake-stack",
+        "com.docker.compose.project.config_files": files}}}
+
+
+def test_the_graded_stack_is_the_project_running_the_most_of_the_tp_s_services():
+    from acceptance.test_compose import graded_stack
+
+    running = [
+        {"Id": "sleeper", "Config": {"Image": "alpine", "Labels": None}},
+        compose_container("essai", "db", "e1"),
+        compose_container("remake", "db", "d1"),
+        compose_container("remake", "app", "a1"),
+        compose_container("remake", "app", "a2"),
+        compose_container("remake", "front", "f1"),
+        # CMP-6's duplicate, left by an interrupted grading
+        compose_container("tp15-duplicate-x1", "app", "x1"),
+        compose_container("tp15-duplicate-x1", "db", "x2"),
+        compose_container("tp15-duplicate-x1", "front", "x3"),
+    ]
+    stack = graded_stack(running)
+    assert (stack.project, stack.working_dir) == ("remake", "/home/etudiant/remake-stack")
+    assert stack.config_files == ("/home/etudiant/remake-stack/compose-remake.yml",)
+    assert stack.services == {"db", "app", "front"}
+    assert [c["Id"] for c in stack.running["app"]] == ["a1", "a2"]
+
+
+def test_no_container_started_by_compose_is_no_stack():
+    from acceptance.test_compose import graded_stack
+
+    assert graded_stack([{"Id": "sleeper", "Config": {"Image": "alpine", "Labels": None}}]) is None
+    assert graded_stack([compose_container("tp15-duplicate-x1", "app", "x1")]) is None
+
+
+def test_a_service_that_runs_no_container_is_named_with_what_to_type():
+    from acceptance.test_compose import graded_stack, one
+
+    stack = graded_stack([compose_container("remake", "db", "d1"),
+                          compose_container("remake", "app", "a1")])
+    assert one(stack, "app")["Id"] == "a1"
+    with pytest.raises(AssertionError, match=r"No container of the service front runs in the "
+                       r"compose project remake: `docker compose up -d` in "
+                       r"/home/etudiant/remake-stack"):
+        one(stack, "front")
