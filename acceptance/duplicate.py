@@ -20,14 +20,16 @@ import json
 PROJECT_PREFIX = "tp15-duplicate"
 
 # Run with the app's Python in a container of the duplicate: waits until front answers
-# 200 (at most ``timeout`` seconds), then until it has answered from ``wanted`` different
-# app containers (at most ``spread`` seconds more: NGINX may keep to one replica, which
-# the TP allows), then prints the status and X-Served-By of ``count`` requests, as JSON.
-#   python -c PROBE URL WANTED TIMEOUT COUNT SPREAD
+# 200, then until the service name ``app`` resolves to ``replicas`` addresses that each
+# accept a connection on the app's port (so that every replica NGINX may pick is
+# listening), at most ``timeout`` seconds in all; then prints the status and X-Served-By
+# of ``count`` requests to front, as JSON. Nothing waits for NGINX to spread the requests:
+# one that resolved `app` once keeps to one replica, which the TP allows.
+#   python -c PROBE URL TIMEOUT COUNT REPLICAS SERVICE PORT
 PROBE = """
-import json, sys, time, urllib.request as request
-url, wanted, timeout, count = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-spread = float(sys.argv[5])
+import json, socket, sys, time, urllib.request as request
+url, timeout, count = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+replicas, service, port = int(sys.argv[4]), sys.argv[5], int(sys.argv[6])
 def get():
     try:
         asked = request.Request(url, headers={"Accept": "application/json"})
@@ -35,22 +37,26 @@ def get():
             return answer.status, answer.headers.get("X-Served-By")
     except Exception as error:
         return getattr(error, "code", None) or f"{type(error).__name__}: {error}", None
-deadline, seen = time.monotonic() + timeout, set()
-while len(seen) < wanted and time.monotonic() < deadline:
-    status, by = get()
-    if status == 200:
-        deadline = min(deadline, time.monotonic() + spread) if not seen else deadline
-        seen.add(by)
-    time.sleep(1 if status == 200 else 3)
+def listening():
+    try:
+        found = {i[4][0] for i in socket.getaddrinfo(service, port, socket.AF_INET,
+                                                      socket.SOCK_STREAM)}
+    except OSError:
+        return 0
+    def accepts(address):
+        try:
+            socket.create_connection((address, port), timeout=3).close()
+            return True
+        except OSError:
+            return False
+    return sum(accepts(address) for address in found)
+deadline = time.monotonic() + timeout
+while get()[0] != 200 and time.monotonic() < deadline:
+    time.sleep(3)
+while listening() < replicas and time.monotonic() < deadline:
+    time.sleep(1)
 print(json.dumps([get() for _ in range(count)]))
 """
-
-# How long the probe waits for other replicas once one answered: the new replicas'
-# gunicorn starts in seconds, and an NGINX that re-resolves `app` does so every few
-# seconds (the reference's `resolver … valid=5s`). An NGINX that resolved `app` once, or
-# an app that sends no X-Served-By, never shows a second replica: the probe waits all of
-# it, so it is kept short.
-SPREAD_SECONDS = 10
 
 
 def duplicate(config: dict, images: dict[str, str]) -> dict:

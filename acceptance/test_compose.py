@@ -23,7 +23,7 @@ import requests
 import yaml
 
 from acceptance.containers import containers as running_containers
-from acceptance.duplicate import PROBE, PROJECT_PREFIX, SPREAD_SECONDS, compose_error, served
+from acceptance.duplicate import PROBE, PROJECT_PREFIX, compose_error, served
 from acceptance.duplicate import duplicate as duplicate_of
 from lab.settings import APP_KEY_PREFIX, APP_PORT
 
@@ -483,16 +483,16 @@ def duplicate(host, stack, compose) -> Compose:
         host.run("rm -rf %s", folder)
 
 
-def probe_front(host, copy: Compose, wanted: int, count: int) -> list[tuple[object, str | None]]:
+def probe_front(host, copy: Compose, replicas: int, count: int) -> list[tuple[object, str | None]]:
     """``count`` requests to the duplicate's front, from one of its app containers, once
-    front has answered from ``wanted`` app containers (or SPREAD_SECONDS after the first
-    answer, or START_TIMEOUT, have passed)."""
+    front answers and ``replicas`` app containers accept connections on the app's port
+    (or START_TIMEOUT has passed)."""
     apps = containers(host, copy.stack, "app")
     assert apps, (f"The second stack runs no app container: `{copy.program} logs app` in a "
                   "copy of the stack's folder says why.")
-    run = host.run("docker exec %s python -c %s %s %s %s %s %s", apps[0],
-                   PROBE, "http://front:80/", str(wanted), str(START_TIMEOUT), str(count),
-                   str(SPREAD_SECONDS))
+    run = host.run("docker exec %s python -c %s %s %s %s %s %s %s", apps[0], PROBE,
+                   "http://front:80/", str(START_TIMEOUT), str(count), str(replicas), "app",
+                   str(APP_PORT))
     assert run.rc == 0, (
         f"The app's container could not ask front for its page ({run.stderr.strip()[-300:]})."
     )
@@ -507,7 +507,7 @@ def test_a_copy_of_the_folder_runs_a_second_stack_that_serves(host, compose, dup
         f"({compose_error(up.stderr)}): the stack must be duplicable, so no container_name "
         "and nothing outside its folder."
     )
-    answers = probe_front(host, duplicate, wanted=1, count=3)
+    answers = probe_front(host, duplicate, replicas=1, count=3)
     assert all(status == 200 for status, _ in answers), (
         f"The second stack's front answered {[status for status, _ in answers]}: the stack "
         f"does not work on its own (`{compose.program} logs` in a copy of its folder)."
@@ -523,9 +523,8 @@ def test_three_app_replicas_serve_every_request(host, compose, duplicate, record
     )
     running = len(containers(host, duplicate.stack, "app"))
     assert running == 3, f"After --scale app=3, {running} app containers run, not 3."
-    # New replicas answer only once gunicorn has started; NGINX re-resolves `app`
-    # every few seconds and skips a replica that refuses.
-    burst = probe_front(host, duplicate, wanted=2, count=30)
+    # The burst starts once the three replicas listen: NGINX may send to any of them.
+    burst = probe_front(host, duplicate, replicas=3, count=30)
     failed = [status for status, _ in burst if status != 200]
     assert not failed, (
         f"With 3 app replicas, {len(failed)} of 30 requests through front failed "
